@@ -1,0 +1,74 @@
+//! Command-line arguments: one struct per subcommand; doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Turn raw scraped web and news text into clean, deduplicated corpora.
+#[derive(Debug, Parser)]
+#[command(name = "decant", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Repair documents: remove repeated bodies, teasers, repeated headlines and
+    /// boilerplate lines; keep every unique paragraph, in the order the copies agree on.
+    ///
+    /// Exit status: 0 when every record was read; 3 when some records could not be read
+    /// and were set aside in the errors file (the run still finishes); 1 on a fatal error;
+    /// 2 on bad usage.
+    Repair(RepairArgs),
+}
+
+/// Arguments of `decant repair`.
+#[derive(Debug, Args)]
+pub struct RepairArgs {
+    /// Input files or directories (.txt, .jsonl, .ndjson, .json, optionally .gz or .zst);
+    /// `-` reads JSONL from standard input. Directories are read recursively.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output: a JSONL file (`.jsonl`, `.jsonl.gz`, `.jsonl.zst`: every document goes there)
+    /// or a directory that mirrors the inputs. Without it, repaired text (or JSONL, if any
+    /// input is JSONL) goes to standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+
+    /// Write an edit log: one JSON record per document listing each removal (line range,
+    /// removed text, reason, and the kept lines it repeated).
+    #[arg(long)]
+    pub log: Option<PathBuf>,
+
+    /// Where records that cannot be read are set aside [default: OUTPUT.errors.jsonl, or
+    /// decant-errors.jsonl when writing to standard output]. Created only when needed.
+    #[arg(long)]
+    pub errors: Option<PathBuf>,
+
+    /// JSON field that holds the text.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+
+    /// JSON field that holds the id (made from file and line when absent).
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+
+    /// Worker threads (0: one per core).
+    #[arg(short = 'j', long, default_value_t = 0)]
+    pub threads: usize,
+
+    /// Keep boilerplate lines (only repair repeats, teasers and headlines).
+    #[arg(long)]
+    pub keep_boilerplate: bool,
+
+    /// A repeated run is removed only if one of its paragraphs has at least this many
+    /// (normalized) characters.
+    #[arg(long, default_value_t = 80)]
+    pub min_content_chars: usize,
+
+    /// Print no summary on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+}

@@ -1,0 +1,340 @@
+//! Runs a job over its inputs: one thread reads raw records in order, a thread pool parses
+//! and repairs batches of them in parallel, and the results are written in input order, so
+//! the output is byte-identical whatever the thread count.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::sync_channel;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::read::{self, FieldNames, Format, InputFile, RawReader, RecordError};
+use crate::repair::{Edit, RepairConfig, Repairer};
+use crate::write::{LazyJsonl, Output};
+use crate::{Document, Error, Result};
+
+/// Where repaired documents go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// Standard output: the repaired text when every input is a text file, else JSONL.
+    Stdout,
+    /// One JSONL file (compressed as its extension says).
+    Jsonl(PathBuf),
+    /// A directory mirroring the inputs: each text file to a text file, each JSONL file to
+    /// a JSONL file of the same relative path.
+    Dir(PathBuf),
+}
+
+/// A `decant repair` run.
+#[derive(Debug, Clone)]
+pub struct RepairJob {
+    /// Files to read, in order.
+    pub inputs: Vec<InputFile>,
+    /// Where repaired documents go.
+    pub destination: Destination,
+    /// JSON field names.
+    pub fields: FieldNames,
+    /// Repair settings.
+    pub repair: RepairConfig,
+    /// The edit log (one JSON record per document), if wanted.
+    pub log: Option<PathBuf>,
+    /// Where records that could not be read are set aside (created only if needed).
+    pub errors: PathBuf,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+}
+
+/// What a run did. Documents read = repaired + unchanged, and every input record is either
+/// read or errored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RepairSummary {
+    /// Documents read and written.
+    pub read: u64,
+    /// Documents whose text changed.
+    pub repaired: u64,
+    /// Documents written unchanged.
+    pub unchanged: u64,
+    /// Records set aside in the errors file.
+    pub errored: u64,
+    /// Lines removed, by reason.
+    pub lines_removed: BTreeMap<&'static str, u64>,
+    /// Paragraphs moved to where the copies agree.
+    pub lines_moved: u64,
+    /// Bytes of document text read.
+    pub text_bytes: u64,
+}
+
+#[derive(Serialize)]
+struct LogRecord<'a> {
+    id: &'a str,
+    file: &'a str,
+    line: u64,
+    changed: bool,
+    edits: &'a [Edit],
+}
+
+enum Processed {
+    Doc {
+        doc: Document,
+        repaired: Option<String>,
+        edits: Vec<Edit>,
+    },
+    Error(RecordError),
+}
+
+struct Batch {
+    input: usize,
+    items: Vec<std::result::Result<read::RawRecord, RecordError>>,
+}
+
+const BATCH_BYTES: usize = 4 << 20;
+const BATCH_RECORDS: usize = 2048;
+
+fn reader_thread(inputs: &[InputFile], tx: &std::sync::mpsc::SyncSender<Batch>) {
+    for (idx, input) in inputs.iter().enumerate() {
+        let reader = match RawReader::open(input) {
+            Ok(r) => r,
+            Err(e) => {
+                let item = Err(RecordError {
+                    file: input.display.clone(),
+                    line: 0,
+                    reason: format!("cannot open: {e}"),
+                    raw: String::new(),
+                });
+                if tx
+                    .send(Batch {
+                        input: idx,
+                        items: vec![item],
+                    })
+                    .is_err()
+                {
+                    return;
+                }
+                continue;
+            }
+        };
+        let mut items = Vec::new();
+        let mut bytes = 0;
+        for item in reader {
+            bytes += item.as_ref().map_or(0, |r| r.bytes.len());
+            items.push(item);
+            if bytes >= BATCH_BYTES || items.len() >= BATCH_RECORDS {
+                let full = std::mem::take(&mut items);
+                bytes = 0;
+                if tx
+                    .send(Batch {
+                        input: idx,
+                        items: full,
+                    })
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+        // Always send, even empty, so that the writer opens an output for an empty input.
+        if tx.send(Batch { input: idx, items }).is_err() {
+            return;
+        }
+    }
+}
+
+/// Checks that no two inputs would be written to the same output file and that no output
+/// overwrites an input.
+fn check_destination(job: &RepairJob) -> Result<()> {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let outputs: Vec<PathBuf> = match &job.destination {
+        Destination::Stdout => Vec::new(),
+        Destination::Jsonl(p) => vec![p.clone()],
+        Destination::Dir(d) => job.inputs.iter().map(|i| d.join(&i.relative)).collect(),
+    };
+    let mut seen = std::collections::HashSet::new();
+    for o in &outputs {
+        if !seen.insert(o) && matches!(job.destination, Destination::Dir(_)) {
+            return Err(Error::Config(format!(
+                "two inputs would be written to {}; repair them in separate runs",
+                o.display()
+            )));
+        }
+        if let Some(i) = job.inputs.iter().find(|i| same(&i.path, o)) {
+            return Err(Error::Config(format!(
+                "output {} would overwrite input {}",
+                o.display(),
+                i.display
+            )));
+        }
+    }
+    Ok(())
+}
+
+struct Writer<'j> {
+    job: &'j RepairJob,
+    stdout_text: bool,
+    single: Option<Output>,
+    current: Option<(usize, Output)>,
+}
+
+impl Writer<'_> {
+    fn output_for(&mut self, input: usize) -> Result<&mut Output> {
+        if let Destination::Dir(dir) = &self.job.destination {
+            if self.current.as_ref().is_none_or(|(i, _)| *i != input) {
+                if let Some((_, o)) = self.current.take() {
+                    o.finish()?;
+                }
+                let out = Output::create(&dir.join(&self.job.inputs[input].relative))?;
+                self.current = Some((input, out));
+            }
+            Ok(&mut self.current.as_mut().expect("set above").1)
+        } else {
+            Ok(self.single.as_mut().expect("single output"))
+        }
+    }
+
+    fn write(&mut self, input: usize, doc: &Document, repaired: Option<&str>) -> Result<()> {
+        let text = repaired.unwrap_or(&doc.text);
+        let as_text = self.job.inputs[input].format == Format::Text
+            && (self.stdout_text || matches!(self.job.destination, Destination::Dir(_)));
+        let field = self.job.fields.text.clone();
+        let newline = self.stdout_text && !text.ends_with('\n') && !text.is_empty();
+        let out = self.output_for(input)?;
+        if as_text {
+            out.write_all(text.as_bytes())?;
+            if newline {
+                out.write_all(b"\n")?;
+            }
+            return Ok(());
+        }
+        let mut line = match (&doc.record, repaired) {
+            (Some(r), None) => r.raw.clone(),
+            (Some(r), Some(t)) => r.with_text(&field, t),
+            (None, _) => serde_json::json!({ "id": doc.id, field: text }).to_string(),
+        };
+        line.push('\n');
+        out.write_all(line.as_bytes())
+    }
+
+    fn finish(self) -> Result<()> {
+        if let Some((_, o)) = self.current {
+            o.finish()?;
+        }
+        self.single.map_or(Ok(()), Output::finish)
+    }
+}
+
+/// Runs a repair job. `on_error` hears about each record set aside, as it happens.
+#[allow(clippy::too_many_lines)]
+pub fn run_repair(
+    job: &RepairJob,
+    on_error: &mut dyn FnMut(&RecordError),
+) -> Result<RepairSummary> {
+    check_destination(job)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(job.threads)
+        .build()
+        .map_err(|e| Error::Config(format!("thread pool: {e}")))?;
+    let repairer = Repairer::new(job.repair.clone());
+    let stdout_text = job.destination == Destination::Stdout
+        && job.inputs.iter().all(|i| i.format == Format::Text);
+    let single = match &job.destination {
+        Destination::Stdout => Some(Output::create(Path::new("-"))?),
+        Destination::Jsonl(p) => Some(Output::create(p)?),
+        Destination::Dir(d) => {
+            std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
+            None
+        }
+    };
+    let mut writer = Writer {
+        job,
+        stdout_text,
+        single,
+        current: None,
+    };
+    let mut log = job.log.as_deref().map(Output::create).transpose()?;
+    let mut errors = LazyJsonl::new(job.errors.clone());
+    let mut summary = RepairSummary::default();
+
+    let (tx, rx) = sync_channel::<Batch>(4);
+    let result = std::thread::scope(|s| {
+        s.spawn(move || reader_thread(&job.inputs, &tx));
+        let rx = rx; // dropped on return, which stops the reader early on an error
+        for batch in &rx {
+            let input = &job.inputs[batch.input];
+            let processed: Vec<Processed> = pool.install(|| {
+                batch
+                    .items
+                    .into_par_iter()
+                    .map(
+                        |item| match item.and_then(|raw| read::parse(input, raw, &job.fields)) {
+                            Err(e) => Processed::Error(e),
+                            Ok(doc) => {
+                                let r = repairer.repair(&doc.text);
+                                let repaired = r.changed().then(|| r.text.into_owned());
+                                let edits = r.edits;
+                                Processed::Doc {
+                                    doc,
+                                    repaired,
+                                    edits,
+                                }
+                            }
+                        },
+                    )
+                    .collect()
+            });
+            if job.destination != Destination::Stdout || processed.is_empty() {
+                writer.output_for(batch.input)?;
+            }
+            for p in processed {
+                match p {
+                    Processed::Error(e) => {
+                        summary.errored += 1;
+                        on_error(&e);
+                        errors.write(&e)?;
+                    }
+                    Processed::Doc {
+                        doc,
+                        repaired,
+                        edits,
+                    } => {
+                        summary.read += 1;
+                        summary.text_bytes += doc.text.len() as u64;
+                        if repaired.is_some() {
+                            summary.repaired += 1;
+                        } else {
+                            summary.unchanged += 1;
+                        }
+                        for e in &edits {
+                            if e.reason == crate::repair::Reason::Moved {
+                                summary.lines_moved += 1;
+                            } else {
+                                *summary.lines_removed.entry(e.reason.name()).or_default() +=
+                                    (e.lines[1] - e.lines[0] + 1) as u64;
+                            }
+                        }
+                        writer.write(batch.input, &doc, repaired.as_deref())?;
+                        if let Some(log) = log.as_mut() {
+                            log.write_json_line(&LogRecord {
+                                id: &doc.id,
+                                file: &doc.origin.file,
+                                line: doc.origin.line,
+                                changed: repaired.is_some(),
+                                edits: &edits,
+                            })?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok::<(), Error>(())
+    });
+    result?;
+    writer.finish()?;
+    if let Some(log) = log {
+        log.finish()?;
+    }
+    errors.finish()?;
+    Ok(summary)
+}

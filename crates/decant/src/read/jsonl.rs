@@ -1,0 +1,235 @@
+//! One JSONL record: the text and id fields are read, every other field passes through as
+//! the original bytes.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use super::{FieldNames, RawRecord, RecordError};
+use crate::document::Origin;
+use crate::Document;
+
+/// The original bytes of a JSONL record, kept so that a record whose text did not change is
+/// written back byte for byte, and one whose text changed keeps every other field as it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The original line (valid UTF-8, one JSON object, terminator removed).
+    pub raw: String,
+}
+
+impl Record {
+    /// The record with its `text_field` replaced by `text`; all other fields, their order
+    /// and their bytes stay as they were.
+    pub fn with_text(&self, text_field: &str, text: &str) -> String {
+        let fields: Vec<(String, &RawValue)> =
+            match serde_json::from_str::<OrderedFields>(&self.raw) {
+                Ok(f) => f.0,
+                // The record parsed when it was read, so this cannot happen; keep the data.
+                Err(_) => return self.raw.clone(),
+            };
+        let mut out = String::with_capacity(self.raw.len() + 16);
+        out.push('{');
+        for (i, (k, v)) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&serde_json::to_string(k).unwrap_or_default());
+            out.push(':');
+            if k == text_field {
+                out.push_str(&serde_json::to_string(text).unwrap_or_default());
+            } else {
+                out.push_str(v.get());
+            }
+        }
+        out.push('}');
+        out
+    }
+}
+
+/// A JSON object's fields in order, values as raw bytes.
+struct OrderedFields<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for OrderedFields<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = OrderedFields<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut v = Vec::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    v.push((k, map.next_value::<&RawValue>()?));
+                }
+                Ok(OrderedFields(v))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[derive(Default)]
+struct Extracted {
+    text: Option<serde_json::Value>,
+    id: Option<serde_json::Value>,
+}
+
+struct Seed<'f>(&'f FieldNames);
+
+impl<'de> DeserializeSeed<'de> for Seed<'_> {
+    type Value = Extracted;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Extracted, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Seed<'_> {
+    type Value = Extracted;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Extracted, A::Error> {
+        let mut out = Extracted::default();
+        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if k == self.0.text {
+                out.text = Some(map.next_value()?);
+            } else if k == self.0.id {
+                out.id = Some(map.next_value()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Parses one JSONL line of `file` into a document.
+pub fn parse_jsonl(
+    file: &std::sync::Arc<str>,
+    raw: RawRecord,
+    fields: &FieldNames,
+) -> Result<Document, RecordError> {
+    let err = |reason: String, bytes: &[u8]| RecordError {
+        file: file.clone(),
+        line: raw.line,
+        reason,
+        raw: String::from_utf8_lossy(bytes).into_owned(),
+    };
+    let line = match String::from_utf8(raw.bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            return Err(err(format!("invalid UTF-8 at byte {at}"), e.as_bytes()));
+        }
+    };
+    let mut de = serde_json::Deserializer::from_str(&line);
+    let parsed = Seed(fields)
+        .deserialize(&mut de)
+        .and_then(|x| de.end().map(|()| x));
+    let ex = match parsed {
+        Ok(ex) => ex,
+        Err(e) => return Err(err(format!("malformed JSON: {e}"), line.as_bytes())),
+    };
+    let text = match ex.text {
+        Some(serde_json::Value::String(s)) => s,
+        Some(other) => {
+            return Err(err(
+                format!("field `{}` is {}, not a string", fields.text, kind(&other)),
+                line.as_bytes(),
+            ))
+        }
+        None => {
+            return Err(err(
+                format!("missing text field `{}`", fields.text),
+                line.as_bytes(),
+            ))
+        }
+    };
+    let id = match ex.id {
+        Some(serde_json::Value::String(s)) => s,
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        _ => format!("{file}:{}", raw.line),
+    };
+    Ok(Document {
+        id,
+        text,
+        origin: Origin {
+            file: file.clone(),
+            line: raw.line,
+        },
+        record: Some(Record { raw: line }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Document, RecordError> {
+        parse_jsonl(
+            &"in.jsonl".into(),
+            RawRecord {
+                line: 7,
+                bytes: line.as_bytes().to_vec(),
+            },
+            &FieldNames::default(),
+        )
+    }
+
+    #[test]
+    fn reads_text_and_id_and_keeps_the_rest() {
+        let d = parse(r#"{"id": 12, "meta": {"a": [1, 2]}, "text": "caf\u00e9\nx"}"#).unwrap();
+        assert_eq!(d.id, "12");
+        assert_eq!(d.text, "café\nx");
+        let out = d.record.unwrap().with_text("text", "new \"t\"");
+        assert_eq!(out, r#"{"id":12,"meta":{"a": [1, 2]},"text":"new \"t\""}"#);
+    }
+
+    #[test]
+    fn made_id_names_file_and_line() {
+        assert_eq!(parse(r#"{"text": "x"}"#).unwrap().id, "in.jsonl:7");
+    }
+
+    #[test]
+    fn bad_records_say_why() {
+        let reason = |l: &str| parse(l).unwrap_err().reason;
+        assert!(reason(r#"{"text": "x""#).starts_with("malformed JSON"));
+        assert!(reason(r#"{"text": "x"} trailing"#).starts_with("malformed JSON"));
+        assert!(reason("[1, 2]").starts_with("malformed JSON"));
+        assert_eq!(reason(r#"{"body": "x"}"#), "missing text field `text`");
+        assert_eq!(
+            reason(r#"{"text": 5}"#),
+            "field `text` is a number, not a string"
+        );
+        assert_eq!(
+            reason(r#"{"text": null}"#),
+            "field `text` is null, not a string"
+        );
+        let bad = parse_jsonl(
+            &"in.jsonl".into(),
+            RawRecord {
+                line: 3,
+                bytes: b"{\"text\": \"\xff\"}".to_vec(),
+            },
+            &FieldNames::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (bad.line, bad.reason.as_str()),
+            (3, "invalid UTF-8 at byte 10")
+        );
+    }
+}

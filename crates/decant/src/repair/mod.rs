@@ -1,0 +1,572 @@
+//! Document repair: salvage a scraped document instead of discarding it.
+//!
+//! [`Repairer::repair`] removes what a scraper added to an article and keeps every paragraph
+//! that carries text of its own, in the order the copies of the article agree on:
+//!
+//! * **repeated blocks** (`repeated_block`): a body captured twice or more. A paragraph is a
+//!   non-blank line (see [`crate::text`]); two paragraphs are the same when their
+//!   normalized forms are equal, so copies that differ only in quotes, dashes, spaces or
+//!   case still match. A later paragraph that equals an earlier one is removed when it lies
+//!   in a *run* — consecutive later paragraphs whose earlier twins come in the same order —
+//!   that holds at least one paragraph of [`RepairConfig::min_content_chars`] normalized
+//!   characters or more.
+//! * **near repeats** (`near_repeat`): a paragraph in a later copy that sits where the
+//!   copies align (right after or right before a removed repeat) and shares at least
+//!   [`RepairConfig::near_similarity`] of the word pairs of the smaller of the two with the
+//!   paragraph at the aligned place in the earlier copy. The version with more words is
+//!   kept, in the earlier copy's place.
+//! * **paragraphs found only in a later copy** are moved to where the copies agree: a new
+//!   paragraph that sits between two removed runs of a later copy goes right after the
+//!   earlier twin of the paragraph that precedes it (the seed's extra paragraph goes after
+//!   the third paragraph). One that follows the last repeat of the document stays at the
+//!   end.
+//! * **teasers** (`teaser`): a line marked as a teaser — it ends with an ellipsis or starts
+//!   with a related-content label ("Related:", "Lesen Sie auch:") — whose words, label and
+//!   ellipsis removed, are the start of a kept paragraph.
+//! * **repeated headline** (`repeated_headline`): the first paragraph repeated right after
+//!   itself.
+//! * **boilerplate lines** (`boilerplate_line`): see [`boilerplate`].
+//!
+//! # Scrape artifact or legitimate repetition?
+//! Repetition alone never removes a short line: a transcript's "Thank you." or "(Applause)",
+//! a chorus, a recipe naming an ingredient twice all stay. What a scraper produces is a
+//! *copy of text*: a run of repeated paragraphs that contains at least one real paragraph
+//! (80 normalized characters by default; a chorus line or an ingredient is shorter). Inside
+//! such a run, short paragraphs go with their neighbours, because they are part of the
+//! copied body.
+//!
+//! Repair never adds text: every line of the output is a line of the input, with the
+//! document's own line terminators and blank lines. A document with nothing to repair comes
+//! back byte-identical (and borrowed). Repair is idempotent.
+
+pub mod boilerplate;
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::text::{self, Line};
+
+/// Why a line was removed or moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Repeats an earlier paragraph inside a repeated run.
+    RepeatedBlock,
+    /// Nearly repeats the paragraph at the aligned place of another copy.
+    NearRepeat,
+    /// A truncated teaser of a kept paragraph.
+    Teaser,
+    /// The headline repeated as the first body line.
+    RepeatedHeadline,
+    /// A built-in boilerplate line.
+    BoilerplateLine,
+    /// Kept, but moved to where the copies agree.
+    Moved,
+}
+
+impl Reason {
+    /// The stable name used in logs and stats.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::RepeatedBlock => "repeated_block",
+            Reason::NearRepeat => "near_repeat",
+            Reason::Teaser => "teaser",
+            Reason::RepeatedHeadline => "repeated_headline",
+            Reason::BoilerplateLine => "boilerplate_line",
+            Reason::Moved => "moved",
+        }
+    }
+}
+
+/// One removal (or move) made by repair, with the lines it concerns (1-based, inclusive,
+/// counted in the input text).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Edit {
+    /// Why.
+    pub reason: Reason,
+    /// First and last line removed (or moved).
+    pub lines: [usize; 2],
+    /// The text removed (or moved), lines joined by `\n`.
+    pub text: String,
+    /// For repeats, teasers and headlines: the kept lines this text repeats.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat_of: Option<[usize; 2]>,
+    /// For near repeats: the share of shared word pairs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f64>,
+    /// For boilerplate lines: which built-in rule matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
+    /// For moves: the line the text now follows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<usize>,
+}
+
+/// The result of repairing one text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Repaired<'a> {
+    /// The repaired text; borrowed when nothing changed.
+    pub text: Cow<'a, str>,
+    /// What was removed or moved, in input line order.
+    pub edits: Vec<Edit>,
+}
+
+impl Repaired<'_> {
+    /// Whether repair changed the text.
+    pub fn changed(&self) -> bool {
+        matches!(self.text, Cow::Owned(_))
+    }
+}
+
+/// Settings of repair; the defaults are what `decant repair` uses.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RepairConfig {
+    /// A repeated run is a scrape artifact when one of its paragraphs has at least this many
+    /// normalized characters.
+    pub min_content_chars: usize,
+    /// Minimum share of word pairs (of the smaller paragraph) for a near repeat.
+    pub near_similarity: f64,
+    /// Minimum normalized characters of a teaser's words.
+    pub min_teaser_chars: usize,
+    /// Remove built-in boilerplate lines.
+    pub boilerplate: bool,
+}
+
+impl Default for RepairConfig {
+    fn default() -> Self {
+        RepairConfig {
+            min_content_chars: 80,
+            near_similarity: 0.8,
+            min_teaser_chars: 20,
+            boilerplate: true,
+        }
+    }
+}
+
+/// Repairs documents; cheap to share across threads.
+#[derive(Debug, Clone, Default)]
+pub struct Repairer {
+    config: RepairConfig,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum RepKind {
+    Exact,
+    Near(f64),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Rep {
+    of: usize,
+    kind: RepKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fate {
+    Keep,
+    /// Removed with a reason; `of` is the unit it repeats, if any.
+    Remove(Reason, Option<usize>),
+    /// A longer near repeat that takes the place of unit `of` (which is removed).
+    Replaces(usize),
+}
+
+struct Unit {
+    line: Line,
+    hash: u64,
+    nchars: usize,
+    boilerplate: Option<&'static str>,
+}
+
+impl Repairer {
+    /// A repairer with the given settings.
+    pub fn new(config: RepairConfig) -> Self {
+        Repairer { config }
+    }
+
+    /// The settings in use.
+    pub fn config(&self) -> &RepairConfig {
+        &self.config
+    }
+
+    /// Repairs one text; see the [module docs](self).
+    #[allow(clippy::too_many_lines)]
+    pub fn repair<'a>(&self, doc: &'a str) -> Repaired<'a> {
+        let cfg = &self.config;
+        let mut norm = String::new();
+        let units: Vec<Unit> = text::lines(doc)
+            .filter(|l| !text::is_blank(l.text(doc)))
+            .map(|line| {
+                norm.clear();
+                text::for_each_normalized(line.text(doc), |c| norm.push(c));
+                let nchars = norm.chars().count();
+                let boilerplate = if cfg.boilerplate && nchars <= 600 {
+                    boilerplate::match_line(&norm)
+                } else {
+                    None
+                };
+                Unit {
+                    line,
+                    hash: text::hash_str(&norm),
+                    nchars,
+                    boilerplate,
+                }
+            })
+            .collect();
+        let n = units.len();
+        let ut = |i: usize| units[i].line.text(doc);
+        let long = |i: usize| units[i].nchars >= cfg.min_content_chars;
+
+        // Content units (not boilerplate), in order, and each unit's place among them.
+        let content: Vec<usize> = (0..n).filter(|&i| units[i].boilerplate.is_none()).collect();
+        let mut pos = vec![usize::MAX; n];
+        for (k, &i) in content.iter().enumerate() {
+            pos[i] = k;
+        }
+
+        // 1. Exact repeats (equal normalized forms) of the first occurrence.
+        let mut rep: Vec<Option<Rep>> = vec![None; n];
+        let mut first: HashMap<u64, usize> = HashMap::with_capacity(content.len());
+        for &i in &content {
+            match first.get(&units[i].hash) {
+                Some(&j) if text::normalized_eq(ut(i), ut(j)) => {
+                    rep[i] = Some(Rep {
+                        of: j,
+                        kind: RepKind::Exact,
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(units[i].hash, i);
+                }
+            }
+        }
+
+        // 2. Near repeats, only where copies align next to a long repeat.
+        let anchor = |rep: &[Option<Rep>], i: usize| -> Option<usize> {
+            rep[i]
+                .filter(|r| long(i) || matches!(r.kind, RepKind::Near(_)))
+                .map(|r| r.of)
+        };
+        for k in 0..content.len() {
+            let i = content[k];
+            if rep[i].is_some() || !long(i) {
+                continue;
+            }
+            let usable = |c: &usize| *c < i && rep[*c].is_none() && long(*c);
+            let after_prev = k
+                .checked_sub(1)
+                .and_then(|p| anchor(&rep, content[p]))
+                .and_then(|of| content.get(pos[of] + 1).copied())
+                .filter(usable);
+            let cand = after_prev.or_else(|| {
+                content
+                    .get(k + 1)
+                    .and_then(|&nx| anchor(&rep, nx))
+                    .and_then(|of| pos[of].checked_sub(1).map(|p| content[p]))
+                    .filter(usable)
+            });
+            if let Some(c) = cand {
+                let sim = similarity(ut(i), ut(c));
+                if sim >= cfg.near_similarity {
+                    rep[i] = Some(Rep {
+                        of: c,
+                        kind: RepKind::Near(sim),
+                    });
+                }
+            }
+        }
+
+        // 3. Runs of repeats; a run with a long paragraph is a copy and goes.
+        let mut fate = vec![Fate::Keep; n];
+        let mut replaced_by: Vec<Option<usize>> = vec![None; n];
+        let mut k = 0;
+        while k < content.len() {
+            if rep[content[k]].is_none() {
+                k += 1;
+                continue;
+            }
+            let start = k;
+            k += 1;
+            while k < content.len()
+                && rep[content[k]].is_some_and(|r| r.of > rep[content[k - 1]].unwrap().of)
+            {
+                k += 1;
+            }
+            let run = &content[start..k];
+            if run.iter().any(|&i| long(i)) {
+                for &i in run {
+                    let r = rep[i].unwrap();
+                    match r.kind {
+                        RepKind::Exact => {
+                            fate[i] = Fate::Remove(Reason::RepeatedBlock, Some(r.of));
+                        }
+                        RepKind::Near(_) => {
+                            if replaced_by[r.of].is_none()
+                                && text::words(ut(i)).count() > text::words(ut(r.of)).count()
+                            {
+                                fate[i] = Fate::Replaces(r.of);
+                                fate[r.of] = Fate::Remove(Reason::NearRepeat, Some(i));
+                                replaced_by[r.of] = Some(i);
+                            } else {
+                                fate[i] = Fate::Remove(Reason::NearRepeat, Some(r.of));
+                            }
+                        }
+                    }
+                }
+            } else {
+                for &i in run {
+                    rep[i] = None;
+                }
+            }
+        }
+
+        // 4. The headline repeated right after itself (once or more).
+        if let Some(&h) = content.first() {
+            for &i in content.iter().skip(1) {
+                if fate[i] == Fate::Keep
+                    && units[i].hash == units[h].hash
+                    && text::normalized_eq(ut(i), ut(h))
+                {
+                    fate[i] = Fate::Remove(Reason::RepeatedHeadline, Some(h));
+                } else {
+                    break;
+                }
+            }
+        }
+
+        // 5. Teasers of kept paragraphs, and boilerplate lines.
+        let mut norms: Option<Vec<String>> = None;
+        for i in 0..n {
+            if fate[i] != Fate::Keep {
+                continue;
+            }
+            if let Some(core) = teaser_core(ut(i), units[i].boilerplate.is_some()) {
+                if core.chars().count() >= cfg.min_teaser_chars {
+                    let norms = norms
+                        .get_or_insert_with(|| (0..n).map(|j| text::normalize(ut(j))).collect());
+                    let target = (0..n).find(|&j| {
+                        j != i
+                            && units[j].boilerplate.is_none()
+                            && matches!(fate[j], Fate::Keep | Fate::Replaces(_))
+                            && norms[j].len() > core.len()
+                            && norms[j].starts_with(&core)
+                            && teaser_core(ut(j), false).is_none()
+                    });
+                    if let Some(j) = target {
+                        fate[i] = Fate::Remove(Reason::Teaser, Some(j));
+                        continue;
+                    }
+                }
+            }
+            if units[i].boilerplate.is_some() {
+                fate[i] = Fate::Remove(Reason::BoilerplateLine, None);
+            }
+        }
+
+        // 6. Order: kept units in place, except those a later copy places elsewhere.
+        // A linked list over slots (unit indices) keeps insertions cheap.
+        let mut next: Vec<usize> = vec![usize::MAX; n];
+        let mut head = usize::MAX;
+        let mut tail = usize::MAX;
+        let mut moves: Vec<(usize, usize)> = Vec::new(); // (unit, after slot)
+        let push_back = |u: usize, next: &mut Vec<usize>, head: &mut usize, tail: &mut usize| {
+            if *tail == usize::MAX {
+                *head = u;
+            } else {
+                next[*tail] = u;
+            }
+            *tail = u;
+        };
+        let mut cursor: Option<usize> = None;
+        let mut pending: Vec<usize> = Vec::new();
+        for &i in &content {
+            let repeat_of = match fate[i] {
+                Fate::Remove(Reason::RepeatedBlock | Reason::NearRepeat, Some(of))
+                    if rep[i].is_some() =>
+                {
+                    Some(of)
+                }
+                Fate::Replaces(of) => Some(of),
+                _ => None,
+            };
+            if let Some(of) = repeat_of {
+                if let Some(mut at) = cursor {
+                    for p in pending.drain(..) {
+                        if at == tail {
+                            tail = p;
+                        } else {
+                            moves.push((p, at));
+                        }
+                        next[p] = next[at];
+                        next[at] = p;
+                        at = p;
+                    }
+                }
+                cursor = Some(of);
+            } else if fate[i] == Fate::Keep || replaced_by[i].is_some() {
+                if cursor.is_some() {
+                    pending.push(i);
+                } else {
+                    push_back(i, &mut next, &mut head, &mut tail);
+                }
+            }
+        }
+        for p in pending {
+            push_back(p, &mut next, &mut head, &mut tail);
+        }
+        let display = |slot: usize| replaced_by[slot].unwrap_or(slot);
+
+        // The edit log, in input order; consecutive lines removed for the same reason (and
+        // repeating consecutive lines) make one edit.
+        let mut edits: Vec<Edit> = Vec::new();
+        let mut last: Option<(usize, Option<usize>)> = None; // (unit, of) of the last edit's end
+        for i in 0..n {
+            let Fate::Remove(reason, of) = fate[i] else {
+                last = None;
+                continue;
+            };
+            let similarity = rep[i]
+                .or_else(|| replaced_by[i].and_then(|l| rep[l]))
+                .and_then(|r| match r.kind {
+                    RepKind::Near(s) => Some(s),
+                    RepKind::Exact => None,
+                });
+            let line = units[i].line.number;
+            let of_line = of.map(|o| units[o].line.number);
+            if let (Some((lu, lof)), Some(e)) = (last, edits.last_mut()) {
+                let continues_of = match (lof, of) {
+                    (Some(a), Some(b)) => {
+                        pos[a] != usize::MAX && content.get(pos[a] + 1) == Some(&b)
+                    }
+                    (None, None) => true,
+                    _ => false,
+                };
+                if lu + 1 == i
+                    && e.reason == reason
+                    && !matches!(reason, Reason::NearRepeat | Reason::BoilerplateLine)
+                    && continues_of
+                {
+                    e.lines[1] = line;
+                    e.text.push('\n');
+                    e.text.push_str(ut(i));
+                    if let (Some(r), Some(ol)) = (e.repeat_of.as_mut(), of_line) {
+                        r[1] = ol;
+                    }
+                    last = Some((i, of));
+                    continue;
+                }
+            }
+            edits.push(Edit {
+                reason,
+                lines: [line, line],
+                text: ut(i).to_owned(),
+                repeat_of: of_line.map(|l| [l, l]),
+                similarity,
+                rule: units[i]
+                    .boilerplate
+                    .filter(|_| reason == Reason::BoilerplateLine),
+                after: None,
+            });
+            last = Some((i, of));
+        }
+        for &(u, at) in &moves {
+            edits.push(Edit {
+                reason: Reason::Moved,
+                lines: [units[u].line.number; 2],
+                text: ut(u).to_owned(),
+                repeat_of: None,
+                similarity: None,
+                rule: None,
+                after: Some(units[display(at)].line.number),
+            });
+        }
+        edits.sort_by_key(|e| e.lines[0]);
+
+        if edits.is_empty() {
+            return Repaired {
+                text: Cow::Borrowed(doc),
+                edits,
+            };
+        }
+
+        // 7. Render: each kept line with the gap that followed it in the input.
+        let gap_after = |u: usize| -> &str {
+            if u + 1 < n {
+                &doc[units[u].line.end..units[u + 1].line.start]
+            } else if u > 0 {
+                &doc[units[u - 1].line.end..units[u].line.start]
+            } else {
+                "\n"
+            }
+        };
+        let mut out = String::with_capacity(doc.len());
+        if head != usize::MAX {
+            out.push_str(&doc[..units[0].line.start]);
+        }
+        let mut slot = head;
+        while slot != usize::MAX {
+            let u = display(slot);
+            out.push_str(ut(u));
+            if next[slot] == usize::MAX {
+                out.push_str(&doc[units[n - 1].line.end..]);
+            } else {
+                out.push_str(gap_after(u));
+            }
+            slot = next[slot];
+        }
+        Repaired {
+            text: Cow::Owned(out),
+            edits,
+        }
+    }
+}
+
+/// The words of a teaser line, label and ellipsis removed, normalized; `None` when the
+/// line carries no teaser mark.
+fn teaser_core(line: &str, related_link: bool) -> Option<String> {
+    let norm = text::normalize(line);
+    let mut s = norm.as_str();
+    let mut marked = false;
+    if let Some((label, rest)) = s.split_once(':') {
+        if boilerplate::RELATED_LABELS.contains(&boilerplate::strip_decoration(label)) {
+            s = rest.trim();
+            marked = true;
+        }
+    }
+    let trimmed =
+        s.trim_end_matches(|c: char| c == '.' || c.is_whitespace() || c == '»' || c == '>');
+    if s.ends_with("...") {
+        marked = true;
+    }
+    if !marked && !related_link {
+        return None;
+    }
+    Some(trimmed.to_owned())
+}
+
+/// Share of the word pairs of the smaller paragraph found in the other (overlap
+/// coefficient over sets of normalized word bigrams).
+fn similarity(a: &str, b: &str) -> f64 {
+    fn pairs(s: &str) -> HashSet<u64> {
+        let words: Vec<u64> = text::words(&text::normalize(s))
+            .map(text::hash_str)
+            .collect();
+        words
+            .windows(2)
+            .map(|w| w[0].rotate_left(17) ^ w[1].wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect()
+    }
+    let (pa, pb) = (pairs(a), pairs(b));
+    let smaller = pa.len().min(pb.len());
+    if smaller < 4 {
+        return 0.0;
+    }
+    let shared = pa.intersection(&pb).count();
+    shared as f64 / smaller as f64
+}
+
+#[cfg(test)]
+mod tests;

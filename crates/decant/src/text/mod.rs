@@ -1,0 +1,253 @@
+//! The one definition of line, word and normalization that every rule and dedup share.
+//!
+//! * A **line** ends at `\n`; a `\r` before it belongs to the terminator, so `\r\n`
+//!   documents are handled like `\n` ones and written back with their own terminators.
+//! * A line is **blank** when it holds only whitespace. Paragraphs are the non-blank lines;
+//!   blank lines are separators that belong to the gap between two paragraphs.
+//! * A **word** is a maximal run of alphanumeric characters or `_` (what `\w+` matches in
+//!   Python's `re`), compared after [normalization](normalize).
+//! * **Normalization** makes two renderings of the same text compare equal: Unicode
+//!   lowercase; curly, low and prime quotes become `'` or `"`; every dash and minus becomes
+//!   `-`; `…` becomes `...`; zero-width characters and soft hyphens vanish; runs of
+//!   whitespace (including no-break and other Unicode spaces) become one space; leading and
+//!   trailing whitespace goes. It never changes the text that is written out: it only
+//!   decides equality.
+
+/// One line of a document: byte offsets into the document's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    /// 1-based line number.
+    pub number: usize,
+    /// Byte offset of the first character.
+    pub start: usize,
+    /// Byte offset just past the last character, terminator excluded.
+    pub end: usize,
+    /// Byte offset just past the terminator (`\n` or `\r\n`); equals `end` on a last line
+    /// that has none.
+    pub next: usize,
+}
+
+impl Line {
+    /// The line's text without its terminator.
+    pub fn text<'a>(&self, doc: &'a str) -> &'a str {
+        &doc[self.start..self.end]
+    }
+}
+
+/// Iterator over the lines of a text; see [`lines`].
+#[derive(Debug, Clone)]
+pub struct Lines<'a> {
+    text: &'a str,
+    pos: usize,
+    number: usize,
+}
+
+impl Iterator for Lines<'_> {
+    type Item = Line;
+
+    fn next(&mut self) -> Option<Line> {
+        if self.pos >= self.text.len() {
+            return None;
+        }
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        self.number += 1;
+        let (end, next) = match bytes[start..].iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                let nl = start + i;
+                let end = if nl > start && bytes[nl - 1] == b'\r' {
+                    nl - 1
+                } else {
+                    nl
+                };
+                (end, nl + 1)
+            }
+            None => (bytes.len(), bytes.len()),
+        };
+        self.pos = next;
+        Some(Line {
+            number: self.number,
+            start,
+            end,
+            next,
+        })
+    }
+}
+
+/// The lines of `text`. An empty text has no lines; a trailing newline does not start a
+/// new (empty) line.
+pub fn lines(text: &str) -> Lines<'_> {
+    Lines {
+        text,
+        pos: 0,
+        number: 0,
+    }
+}
+
+/// True when `line` holds nothing but whitespace.
+pub fn is_blank(line: &str) -> bool {
+    line.chars().all(char::is_whitespace)
+}
+
+/// Whether `c` belongs to a word (see the module docs).
+#[inline]
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// The words of `text`, as slices of it (not normalized).
+pub fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !is_word_char(c))
+        .filter(|w| !w.is_empty())
+}
+
+/// What normalization makes of one character before lowercasing and spacing.
+enum Fold {
+    Keep(char),
+    Space,
+    Drop,
+    Str(&'static str),
+}
+
+#[inline]
+fn fold(c: char) -> Fold {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '`'
+        | '\u{00B4}' => Fold::Keep('\''),
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+        | '\u{00BB}' => Fold::Keep('"'),
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => {
+            Fold::Keep('-')
+        }
+        '\u{2026}' => Fold::Str("..."),
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => Fold::Drop,
+        c if c.is_whitespace() => Fold::Space,
+        c => Fold::Keep(c),
+    }
+}
+
+/// Calls `emit` with each character of the normalized form of `text`, in order.
+#[inline]
+pub fn for_each_normalized(text: &str, mut emit: impl FnMut(char)) {
+    let mut pending_space = false;
+    let mut started = false;
+    let mut push = |c: char, pending_space: &mut bool, started: &mut bool| {
+        if *pending_space && *started {
+            emit(' ');
+        }
+        *pending_space = false;
+        *started = true;
+        emit(c);
+    };
+    if text.is_ascii() {
+        for &b in text.as_bytes() {
+            if b.is_ascii_whitespace() || b == 0x0b {
+                pending_space = true;
+            } else {
+                let c = if b == b'`' { '\'' } else { char::from(b) };
+                push(c.to_ascii_lowercase(), &mut pending_space, &mut started);
+            }
+        }
+        return;
+    }
+    for c in text.chars() {
+        match fold(c) {
+            Fold::Space => pending_space = true,
+            Fold::Drop => {}
+            Fold::Str(s) => {
+                for c in s.chars() {
+                    push(c, &mut pending_space, &mut started);
+                }
+            }
+            Fold::Keep(c) => {
+                if c.is_ascii() {
+                    push(c.to_ascii_lowercase(), &mut pending_space, &mut started);
+                } else {
+                    for l in c.to_lowercase() {
+                        push(l, &mut pending_space, &mut started);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The normalized form of `text` (see the module docs).
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for_each_normalized(text, |c| out.push(c));
+    out
+}
+
+/// A 64-bit hash of the normalized form of `text`: equal normalized forms give equal
+/// hashes. Callers that must not be fooled by a collision confirm with [`normalized_eq`].
+pub fn normalized_hash(text: &str) -> u64 {
+    hash_str(&normalize(text))
+}
+
+/// A fast 64-bit hash of a string (not keyed; for in-memory tables and run files, not for
+/// untrusted-input hash tables exposed to collisions by an attacker).
+#[inline]
+pub fn hash_str(s: &str) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let bytes = s.as_bytes();
+    let mut h: u64 = 0x243F_6A88_85A3_08D3 ^ (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        h = (h.rotate_left(23) ^ v).wrapping_mul(K);
+    }
+    let mut tail = 0u64;
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        tail |= u64::from(b) << (8 * i);
+    }
+    h = (h.rotate_left(23) ^ tail).wrapping_mul(K);
+    h ^= h >> 32;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 29)
+}
+
+/// Whether two texts have the same normalized form.
+pub fn normalized_eq(a: &str, b: &str) -> bool {
+    normalize(a) == normalize(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_keep_offsets_and_terminators() {
+        let t = "a\r\nbb\n\nccc";
+        let ls: Vec<_> = lines(t).collect();
+        assert_eq!(ls.len(), 4);
+        assert_eq!(ls[0].text(t), "a");
+        assert_eq!(&t[ls[0].end..ls[0].next], "\r\n");
+        assert_eq!(ls[1].text(t), "bb");
+        assert_eq!(ls[2].text(t), "");
+        assert_eq!(ls[3].text(t), "ccc");
+        assert_eq!(ls[3].next, t.len());
+        assert_eq!(ls[3].number, 4);
+        assert_eq!(lines("x\n").count(), 1);
+        assert_eq!(lines("").count(), 0);
+    }
+
+    #[test]
+    fn normalization_folds_typography() {
+        let a = "\u{201C}It\u{2019}s \u{2014} over,\u{201D}\u{00A0}she said\u{2026}  ";
+        let b = "\"it's - OVER,\" she   said...";
+        assert_eq!(normalize(a), normalize(b));
+        assert_eq!(normalized_hash(a), normalized_hash(b));
+        assert_ne!(normalized_hash("ab"), normalized_hash("ba"));
+        assert_eq!(normalize(b), "\"it's - over,\" she said...");
+        assert_ne!(normalize("a b"), normalize("ab"));
+        assert_eq!(normalize("  \t "), "");
+        assert_eq!(normalize("Stra\u{00DF}e \u{200B}X"), "stra\u{00DF}e x");
+    }
+
+    #[test]
+    fn words_are_alphanumeric_runs() {
+        let w: Vec<_> = words("It's 280,000 people — naïve_x!").collect();
+        assert_eq!(w, ["It", "s", "280", "000", "people", "naïve_x"]);
+    }
+}
