@@ -343,7 +343,12 @@ impl Repairer {
             if fate[i] != Fate::Keep {
                 continue;
             }
-            if let Some(core) = teaser_core(ut(i), units[i].boilerplate.is_some()) {
+            let core = if units[i].boilerplate == Some("related_link") || maybe_teaser(ut(i)) {
+                teaser_core(ut(i), units[i].boilerplate.is_some())
+            } else {
+                None
+            };
+            if let Some(core) = core {
                 if core.chars().count() >= cfg.min_teaser_chars {
                     let norms = norms
                         .get_or_insert_with(|| (0..n).map(|j| text::normalize(ut(j))).collect());
@@ -366,20 +371,12 @@ impl Repairer {
             }
         }
 
-        // 6. Order: kept units in place, except those a later copy places elsewhere.
-        // A linked list over slots (unit indices) keeps insertions cheap.
-        let mut next: Vec<usize> = vec![usize::MAX; n];
-        let mut head = usize::MAX;
-        let mut tail = usize::MAX;
-        let mut moves: Vec<(usize, usize)> = Vec::new(); // (unit, after slot)
-        let push_back = |u: usize, next: &mut Vec<usize>, head: &mut usize, tail: &mut usize| {
-            if *tail == usize::MAX {
-                *head = u;
-            } else {
-                next[*tail] = u;
-            }
-            *tail = u;
-        };
+        // 6. Order: kept units in place, except those a later copy places elsewhere. A
+        // new paragraph of a later copy waits until the next repeat shows where that copy
+        // is; it then goes right before the earlier twin of that repeat (or right after the
+        // previous repeat's twin when the copy jumps back), so each copy's order holds.
+        let mut list = Slots::new(n);
+        let mut moved: Vec<usize> = Vec::new();
         let mut cursor: Option<usize> = None;
         let mut pending: Vec<usize> = Vec::new();
         for &i in &content {
@@ -395,14 +392,15 @@ impl Repairer {
             if let Some(of) = repeat_of {
                 if let Some(mut at) = cursor {
                     for p in pending.drain(..) {
-                        if at == tail {
-                            tail = p;
+                        if of > at {
+                            list.insert_before(of, p);
                         } else {
-                            moves.push((p, at));
+                            list.insert_after(at, p);
+                            at = p;
                         }
-                        next[p] = next[at];
-                        next[at] = p;
-                        at = p;
+                        if list.next[p] != usize::MAX {
+                            moved.push(p);
+                        }
                     }
                 }
                 cursor = Some(of);
@@ -410,13 +408,14 @@ impl Repairer {
                 if cursor.is_some() {
                     pending.push(i);
                 } else {
-                    push_back(i, &mut next, &mut head, &mut tail);
+                    list.push_back(i);
                 }
             }
         }
         for p in pending {
-            push_back(p, &mut next, &mut head, &mut tail);
+            list.push_back(p);
         }
+        let moves: Vec<(usize, usize)> = moved.iter().map(|&p| (p, list.prev[p])).collect();
         let display = |slot: usize| replaced_by[slot].unwrap_or(slot);
 
         // The edit log, in input order; consecutive lines removed for the same reason (and
@@ -503,25 +502,89 @@ impl Repairer {
             }
         };
         let mut out = String::with_capacity(doc.len());
-        if head != usize::MAX {
+        if list.head != usize::MAX {
             out.push_str(&doc[..units[0].line.start]);
         }
-        let mut slot = head;
+        let mut slot = list.head;
         while slot != usize::MAX {
             let u = display(slot);
             out.push_str(ut(u));
-            if next[slot] == usize::MAX {
+            if list.next[slot] == usize::MAX {
                 out.push_str(&doc[units[n - 1].line.end..]);
             } else {
                 out.push_str(gap_after(u));
             }
-            slot = next[slot];
+            slot = list.next[slot];
         }
         Repaired {
             text: Cow::Owned(out),
             edits,
         }
     }
+}
+
+/// A doubly linked list over unit indices: the output order.
+struct Slots {
+    next: Vec<usize>,
+    prev: Vec<usize>,
+    head: usize,
+    tail: usize,
+}
+
+impl Slots {
+    const NONE: usize = usize::MAX;
+
+    fn new(n: usize) -> Self {
+        Slots {
+            next: vec![Self::NONE; n],
+            prev: vec![Self::NONE; n],
+            head: Self::NONE,
+            tail: Self::NONE,
+        }
+    }
+
+    fn push_back(&mut self, u: usize) {
+        self.prev[u] = self.tail;
+        if self.tail == Self::NONE {
+            self.head = u;
+        } else {
+            self.next[self.tail] = u;
+        }
+        self.tail = u;
+    }
+
+    fn insert_after(&mut self, at: usize, u: usize) {
+        let nx = self.next[at];
+        self.prev[u] = at;
+        self.next[u] = nx;
+        self.next[at] = u;
+        if nx == Self::NONE {
+            self.tail = u;
+        } else {
+            self.prev[nx] = u;
+        }
+    }
+
+    fn insert_before(&mut self, at: usize, u: usize) {
+        let pv = self.prev[at];
+        if pv == Self::NONE {
+            self.prev[u] = Self::NONE;
+            self.next[u] = at;
+            self.prev[at] = u;
+            self.head = u;
+        } else {
+            self.insert_after(pv, u);
+        }
+    }
+}
+
+/// A cheap look at the raw line: could it carry a teaser mark at all?
+fn maybe_teaser(line: &str) -> bool {
+    let t = line.trim_end();
+    t.ends_with('…')
+        || t.ends_with("...")
+        || t.ends_with("…»")
+        || line.as_bytes().iter().take(48).any(|&b| b == b':')
 }
 
 /// The words of a teaser line, label and ellipsis removed, normalized; `None` when the
