@@ -24,12 +24,14 @@
 //!    four words and none ending a sentence; or a breadcrumb ("Home > News").
 //! 4. `dateline`: "Published/Updated/Veröffentlicht am/Publié le/…" followed by at most eight
 //!    words that contain a digit.
-//! 5. `social`: at most 15 words, starting with a prompt ("follow", "share", "click here",
-//!    "sign up", "subscribe", "join us", "like us", …) and naming a platform or a newsletter.
+//! 5. `social`: at most 15 words, starting with a prompt ("follow", "share", "sign up",
+//!    "join us", "like us", …) and naming a platform or a newsletter; or at most 10 words
+//!    starting with a prompt that needs no platform ("Click here …", "Subscribe to …").
 //! 6. `cookie`: at most 60 words, mentioning cookies together with the site or the reader's
 //!    consent ("we use cookies", "accept all cookies", "Wir verwenden Cookies", …).
 //! 7. `related_link`: a related-content label followed by a colon ("Read more: …",
-//!    "Lesen Sie auch: …", "Leggi anche: …") and at most 20 words.
+//!    "Lesen Sie auch: …", "Leggi anche: …") and at most 20 words that do not end a
+//!    sentence with a full stop (a link title, not prose).
 //!
 //! Lines that legitimately repeat inside an article ("Thank you.", "(Applause)") are not on
 //! the list: repetition alone never makes a line boilerplate.
@@ -545,6 +547,29 @@ const PROMPTS: &[&str] = &[
     "deel",
 ];
 
+/// Prompts that make a short line (at most 10 words) a widget on their own.
+const SELF_PROMPTS: &[&str] = &[
+    "click here",
+    "tap here",
+    "subscribe to",
+    "sign up for",
+    "sign up to",
+    "hier klicken",
+    "klicken sie hier",
+    "abonnieren sie",
+    "cliquez ici",
+    "abonnez-vous",
+    "haga clic aquí",
+    "haz clic aquí",
+    "suscríbete",
+    "clicca qui",
+    "iscriviti",
+    "clique aqui",
+    "assine",
+    "klik hier",
+    "abonneer je",
+];
+
 /// Single words naming where a prompt sends the reader.
 const PLATFORMS: &[&str] = &[
     "facebook",
@@ -701,13 +726,19 @@ pub fn match_line(norm: &str) -> Option<&'static str> {
     {
         return Some("social");
     }
+    if words <= 10 && SELF_PROMPTS.iter().any(|p| starts_with_word(stripped, p)) {
+        return Some("social");
+    }
     if words <= 60 && norm.contains("cookie") && COOKIE_CONTEXT.iter().any(|c| norm.contains(c)) {
         return Some("cookie");
     }
     if words <= 20 {
-        if let Some((label, _rest)) = stripped.split_once(':') {
+        if let Some((label, _)) = stripped.split_once(':') {
             let label = strip_decoration(label);
-            if RELATED_LABELS.contains(&label) {
+            // A link title, not a sentence: "See also: the man pages, which …." stays.
+            let end = norm.trim_end();
+            let sentence = end.ends_with('.') && !end.ends_with("...");
+            if RELATED_LABELS.contains(&label) && !sentence {
                 return Some("related_link");
             }
         }
@@ -840,6 +871,7 @@ mod tests {
             "* * *",
             "Published in 1851, the novel sold poorly at first but later became a classic of American literature.",
             "Share prices fell 3% on Monday.",
+            "See also: the Linux man pages, which are kept separately from the kernel's own documentation.",
         ] {
             assert_eq!(rule(l), None, "{l}");
         }

@@ -279,9 +279,10 @@ impl Repairer {
             }
         }
 
-        // 3. Runs of repeats; a run with a long paragraph is a copy and goes.
-        let mut fate = vec![Fate::Keep; n];
-        let mut replaced_by: Vec<Option<usize>> = vec![None; n];
+        // 3. Runs of repeats; a run with a long paragraph is a copy and goes, and so does a
+        // run of short ones that continues such a copy across at most MAX_NEW_BETWEEN new
+        // paragraphs (the copy goes on with the very next paragraph of the earlier copy).
+        let mut runs: Vec<(usize, usize, bool)> = Vec::new(); // content range, removable
         let mut k = 0;
         while k < content.len() {
             if rep[content[k]].is_none() {
@@ -291,49 +292,69 @@ impl Repairer {
             let start = k;
             k += 1;
             while k < content.len()
-                && rep[content[k]].is_some_and(|r| r.of > rep[content[k - 1]].unwrap().of)
+                && rep[content[k]]
+                    .zip(rep[content[k - 1]])
+                    .is_some_and(|(r, p)| r.of > p.of)
             {
                 k += 1;
             }
-            let run = &content[start..k];
-            if run.iter().any(|&i| long(i)) {
-                for &i in run {
-                    let r = rep[i].unwrap();
-                    match r.kind {
-                        RepKind::Exact => {
-                            fate[i] = Fate::Remove(Reason::RepeatedBlock, Some(r.of));
-                        }
-                        RepKind::Near(_) => {
-                            if replaced_by[r.of].is_none()
-                                && text::words(ut(i)).count() > text::words(ut(r.of)).count()
-                            {
-                                fate[i] = Fate::Replaces(r.of);
-                                fate[r.of] = Fate::Remove(Reason::NearRepeat, Some(i));
-                                replaced_by[r.of] = Some(i);
-                            } else {
-                                fate[i] = Fate::Remove(Reason::NearRepeat, Some(r.of));
-                            }
-                        }
-                    }
-                }
-            } else {
+            let removable = content[start..k].iter().any(|&i| long(i));
+            runs.push((start, k, removable));
+        }
+        let of_at = |k: usize| rep[content[k]].map_or(usize::MAX, |r| pos[r.of]);
+        let continues = |a: (usize, usize, bool), b: (usize, usize, bool)| {
+            b.0 - a.1 <= MAX_NEW_BETWEEN && of_at(b.0) == of_at(a.1 - 1).wrapping_add(1)
+        };
+        for r in 1..runs.len() {
+            if runs[r - 1].2 && !runs[r].2 && continues(runs[r - 1], runs[r]) {
+                runs[r].2 = true;
+            }
+        }
+        for r in (0..runs.len().saturating_sub(1)).rev() {
+            if runs[r + 1].2 && !runs[r].2 && continues(runs[r], runs[r + 1]) {
+                runs[r].2 = true;
+            }
+        }
+        let mut fate = vec![Fate::Keep; n];
+        let mut replaced_by: Vec<Option<usize>> = vec![None; n];
+        for &(start, end, removable) in &runs {
+            let run = &content[start..end];
+            if !removable {
                 for &i in run {
                     rep[i] = None;
+                }
+                continue;
+            }
+            for &i in run {
+                let r = rep[i].expect("runs hold repeats");
+                match r.kind {
+                    RepKind::Exact => {
+                        fate[i] = Fate::Remove(Reason::RepeatedBlock, Some(r.of));
+                    }
+                    RepKind::Near(_) => {
+                        if replaced_by[r.of].is_none()
+                            && text::words(ut(i)).count() > text::words(ut(r.of)).count()
+                        {
+                            fate[i] = Fate::Replaces(r.of);
+                            fate[r.of] = Fate::Remove(Reason::NearRepeat, Some(i));
+                            replaced_by[r.of] = Some(i);
+                        } else {
+                            fate[i] = Fate::Remove(Reason::NearRepeat, Some(r.of));
+                        }
+                    }
                 }
             }
         }
 
-        // 4. The headline repeated right after itself (once or more).
-        if let Some(&h) = content.first() {
-            for &i in content.iter().skip(1) {
-                if fate[i] == Fate::Keep
-                    && units[i].hash == units[h].hash
-                    && text::normalized_eq(ut(i), ut(h))
-                {
-                    fate[i] = Fate::Remove(Reason::RepeatedHeadline, Some(h));
-                } else {
-                    break;
-                }
+        // 4. The headline repeated once right after itself (three or more copies are not a
+        // scraped headline but spam or style, and stay for the quality rules to judge).
+        if let [h, i, rest @ ..] = content.as_slice() {
+            let same = |a: usize, b: usize| {
+                units[a].hash == units[b].hash && text::normalized_eq(ut(a), ut(b))
+            };
+            if fate[*i] == Fate::Keep && same(*h, *i) && !rest.first().is_some_and(|&x| same(*h, x))
+            {
+                fate[*i] = Fate::Remove(Reason::RepeatedHeadline, Some(*h));
             }
         }
 
@@ -522,6 +543,10 @@ impl Repairer {
         }
     }
 }
+
+/// How many new paragraphs a later copy may insert between two parts of itself for a run of
+/// short repeats after them to still count as part of that copy.
+const MAX_NEW_BETWEEN: usize = 3;
 
 /// A doubly linked list over unit indices: the output order.
 struct Slots {

@@ -403,3 +403,39 @@ fn boilerplate_can_be_kept() {
     .repair(&input);
     assert_eq!(r.text, join(&[P[0], "Advertisement", P[1]]));
 }
+
+#[test]
+fn short_paragraph_that_continues_a_copy_after_a_new_one_goes_with_the_copy() {
+    // Found on the generated corpus: the copy's last paragraph is short, and a new
+    // paragraph separates it from the rest of the copy.
+    let short = "Generate a SIGABRT signal to the current process.";
+    let input = join(&[
+        P[0],
+        P[1],
+        P[2],
+        short,
+        P[1],
+        P[2],
+        "Continue reading",
+        NEW,
+        short,
+    ]);
+    let expected = join(&[P[0], P[1], P[2], NEW, short]);
+    check(
+        &input,
+        &expected,
+        &[
+            ("repeated_block", [5, 6]),
+            ("boilerplate_line", [7, 7]),
+            ("moved", [8, 8]),
+            ("repeated_block", [9, 9]),
+        ],
+    );
+}
+
+#[test]
+fn a_line_repeated_three_times_is_not_a_headline() {
+    let input = join(&["Buy now!", "Buy now!", "Buy now!", P[0]]);
+    let r = Repairer::default().repair(&input);
+    assert_eq!(r.text, input);
+}
