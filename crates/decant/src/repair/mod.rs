@@ -346,14 +346,14 @@ impl Repairer {
             }
         }
 
-        // 4. The headline repeated once right after itself (three or more copies are not a
-        // scraped headline but spam or style, and stay for the quality rules to judge).
+        // 4. The headline repeated once right after itself. A line found a third time
+        // anywhere is not a scraped headline but spam or style, and stays for the quality
+        // rules to judge.
         if let [h, i, rest @ ..] = content.as_slice() {
             let same = |a: usize, b: usize| {
                 units[a].hash == units[b].hash && text::normalized_eq(ut(a), ut(b))
             };
-            if fate[*i] == Fate::Keep && same(*h, *i) && !rest.first().is_some_and(|&x| same(*h, x))
-            {
+            if fate[*i] == Fate::Keep && same(*h, *i) && !rest.iter().any(|&x| same(*h, x)) {
                 fate[*i] = Fate::Remove(Reason::RepeatedHeadline, Some(*h));
             }
         }

@@ -435,7 +435,11 @@ fn short_paragraph_that_continues_a_copy_after_a_new_one_goes_with_the_copy() {
 
 #[test]
 fn a_line_repeated_three_times_is_not_a_headline() {
-    let input = join(&["Buy now!", "Buy now!", "Buy now!", P[0]]);
-    let r = Repairer::default().repair(&input);
-    assert_eq!(r.text, input);
+    for input in [
+        join(&["Buy now!", "Buy now!", "Buy now!", P[0]]),
+        join(&["Buy now!", "Buy now!", P[0], "Buy now!", P[1]]),
+    ] {
+        let r = Repairer::default().repair(&input);
+        assert_eq!(r.text, input);
+    }
 }
