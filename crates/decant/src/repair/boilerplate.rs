@@ -683,8 +683,18 @@ pub(crate) fn strip_decoration(s: &str) -> &str {
     })
 }
 
+/// Words of a normalized string (single spaces, no edges), counted as spaces + 1.
 fn word_count(s: &str) -> usize {
-    s.split_whitespace().count()
+    let s = s.trim();
+    if s.is_empty() {
+        0
+    } else {
+        1 + s.bytes().filter(|&b| b == b' ').count()
+    }
+}
+
+fn has(hay: &str, needle: &str) -> bool {
+    memchr::memmem::find(hay.as_bytes(), needle.as_bytes()).is_some()
 }
 
 fn starts_with_word(s: &str, prefix: &str) -> bool {
@@ -700,17 +710,20 @@ pub fn match_line(norm: &str) -> Option<&'static str> {
         // A line of pure decoration ("* * *", "---") is a separator, not furniture we know.
         return None;
     }
-    if phrase_set().contains(stripped) {
+    let words = word_count(stripped);
+    if words > 60 {
+        return None; // longer than any widget line, cookie notices included
+    }
+    if words <= 8 && phrase_set().contains(stripped) {
         return Some("phrase");
     }
-    let words = word_count(stripped);
     if words <= 20
-        && (norm.contains('©') || norm.contains("(c)") || norm.contains("copyright"))
-        && (RIGHTS.iter().any(|r| norm.contains(r)) || (norm.contains('©') && words <= 12))
+        && (has(norm, "©") || has(norm, "(c)") || has(norm, "copyright"))
+        && (RIGHTS.iter().any(|r| has(norm, r)) || (has(norm, "©") && words <= 12))
     {
         return Some("copyright");
     }
-    if is_navigation(stripped) {
+    if words <= 40 && is_navigation(stripped) {
         return Some("navigation");
     }
     if words <= 10 && stripped.bytes().any(|b| b.is_ascii_digit()) {
@@ -729,7 +742,7 @@ pub fn match_line(norm: &str) -> Option<&'static str> {
     if words <= 10 && SELF_PROMPTS.iter().any(|p| starts_with_word(stripped, p)) {
         return Some("social");
     }
-    if words <= 60 && norm.contains("cookie") && COOKIE_CONTEXT.iter().any(|c| norm.contains(c)) {
+    if has(norm, "cookie") && COOKIE_CONTEXT.iter().any(|c| has(norm, c)) {
         return Some("cookie");
     }
     if words <= 20 {
@@ -747,6 +760,12 @@ pub fn match_line(norm: &str) -> Option<&'static str> {
 }
 
 fn is_navigation(s: &str) -> bool {
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'|' | b'>' | b'/' | 0xC2 | 0xE2))
+    {
+        return false; // no separator byte: '|', '>', '/', or the lead byte of '·', '»', '•', '›'
+    }
     for sep in [" | ", " · ", " • "] {
         let segs: Vec<&str> = s.split(sep).collect();
         if segs.len() >= 3

@@ -200,8 +200,8 @@ impl Repairer {
             .filter(|l| !text::is_blank(l.text(doc)))
             .map(|line| {
                 norm.clear();
-                text::for_each_normalized(line.text(doc), |c| norm.push(c));
-                let nchars = norm.chars().count();
+                text::normalize_into(line.text(doc), &mut norm);
+                let nchars = text::char_count(&norm);
                 let boilerplate = if cfg.boilerplate && nchars <= 600 {
                     boilerplate::match_line(&norm)
                 } else {

@@ -112,71 +112,101 @@ enum Fold {
 #[inline]
 fn fold(c: char) -> Fold {
     match c {
-        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '`'
-        | '\u{00B4}' => Fold::Keep('\''),
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' => {
+            Fold::Keep('\'')
+        }
         '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
         | '\u{00BB}' => Fold::Keep('"'),
         '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => {
             Fold::Keep('-')
         }
         '\u{2026}' => Fold::Str("..."),
+        '`' | '\u{00B4}' => Fold::Keep('\''),
         '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => Fold::Drop,
         c if c.is_whitespace() => Fold::Space,
         c => Fold::Keep(c),
     }
 }
 
-/// Calls `emit` with each character of the normalized form of `text`, in order.
-#[inline]
-pub fn for_each_normalized(text: &str, mut emit: impl FnMut(char)) {
-    let mut pending_space = false;
-    let mut started = false;
-    let mut push = |c: char, pending_space: &mut bool, started: &mut bool| {
-        if *pending_space && *started {
-            emit(' ');
-        }
-        *pending_space = false;
-        *started = true;
-        emit(c);
-    };
-    if text.is_ascii() {
-        for &b in text.as_bytes() {
-            if b.is_ascii_whitespace() || b == 0x0b {
-                pending_space = true;
-            } else {
-                let c = if b == b'`' { '\'' } else { char::from(b) };
-                push(c.to_ascii_lowercase(), &mut pending_space, &mut started);
-            }
-        }
+/// Appends the normalized form of `text` to `out` (see the module docs).
+pub fn normalize_into(text: &str, out: &mut String) {
+    if is_plain_ascii(text.as_bytes()) {
+        // The common case, one pass to check and one to copy: only lowercasing to do.
+        let start = out.len();
+        out.push_str(text);
+        out[start..].make_ascii_lowercase();
         return;
     }
+    let mut pending_space = false;
+    let mut started = false;
+    let mut sep = |out: &mut String, pending: &mut bool| {
+        if *pending && started {
+            out.push(' ');
+        }
+        *pending = false;
+        started = true;
+    };
     for c in text.chars() {
+        if c.is_ascii() {
+            match c {
+                ' ' | '\t' | '\n' | '\r' | '\u{0B}' | '\u{0C}' => pending_space = true,
+                _ => {
+                    sep(out, &mut pending_space);
+                    out.push(if c == '`' {
+                        '\''
+                    } else {
+                        c.to_ascii_lowercase()
+                    });
+                }
+            }
+            continue;
+        }
         match fold(c) {
             Fold::Space => pending_space = true,
             Fold::Drop => {}
             Fold::Str(s) => {
-                for c in s.chars() {
-                    push(c, &mut pending_space, &mut started);
-                }
+                sep(out, &mut pending_space);
+                out.push_str(s);
             }
             Fold::Keep(c) => {
+                sep(out, &mut pending_space);
                 if c.is_ascii() {
-                    push(c.to_ascii_lowercase(), &mut pending_space, &mut started);
+                    out.push(c.to_ascii_lowercase());
                 } else {
-                    for l in c.to_lowercase() {
-                        push(l, &mut pending_space, &mut started);
-                    }
+                    out.extend(c.to_lowercase());
                 }
             }
         }
     }
 }
 
+/// ASCII with single spaces between words, none at the edges, no control characters and
+/// no backtick: normalization only lowercases it.
+fn is_plain_ascii(b: &[u8]) -> bool {
+    if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
+        return false;
+    }
+    let mut prev_space = false;
+    let mut ok = true;
+    for &c in b {
+        let space = c == b' ';
+        ok &= !(space & prev_space) & (c >= 0x20) & (c < 0x7f) & (c != b'`');
+        prev_space = space;
+    }
+    ok
+}
+
 /// The normalized form of `text` (see the module docs).
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for_each_normalized(text, |c| out.push(c));
+    normalize_into(text, &mut out);
     out
+}
+
+/// The number of characters in `s` (counting UTF-8 lead bytes, which vectorizes).
+#[inline]
+pub fn char_count(s: &str) -> usize {
+    s.bytes().filter(|&b| (b & 0xC0) != 0x80).count()
 }
 
 /// A 64-bit hash of the normalized form of `text`: equal normalized forms give equal
@@ -243,6 +273,9 @@ mod tests {
         assert_ne!(normalize("a b"), normalize("ab"));
         assert_eq!(normalize("  \t "), "");
         assert_eq!(normalize("Stra\u{00DF}e \u{200B}X"), "stra\u{00DF}e x");
+        assert_eq!(normalize("a \u{200B} b"), "a b");
+        assert_eq!(normalize("Plain Words, Here."), "plain words, here.");
+        assert_eq!(normalize(" Edge  and\ttab `x` "), "edge and tab 'x'");
     }
 
     #[test]
