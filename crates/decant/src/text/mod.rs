@@ -182,6 +182,7 @@ pub fn normalize_into(text: &str, out: &mut String) {
 
 /// ASCII with single spaces between words, none at the edges, no control characters and
 /// no backtick: normalization only lowercases it.
+#[allow(clippy::needless_bitwise_bool)] // branch-free on purpose: the loop vectorizes
 fn is_plain_ascii(b: &[u8]) -> bool {
     if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
         return false;
@@ -190,7 +191,7 @@ fn is_plain_ascii(b: &[u8]) -> bool {
     let mut ok = true;
     for &c in b {
         let space = c == b' ';
-        ok &= !(space & prev_space) & (c >= 0x20) & (c < 0x7f) & (c != b'`');
+        ok &= !(space & prev_space) & (0x20..0x7f).contains(&c) & (c != b'`');
         prev_space = space;
     }
     ok
