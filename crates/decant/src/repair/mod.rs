@@ -346,14 +346,17 @@ impl Repairer {
             }
         }
 
-        // 4. The headline repeated once right after itself. A line found a third time
+        // 4. The headline repeated once right after itself. A line kept a third time
         // anywhere is not a scraped headline but spam or style, and stays for the quality
         // rules to judge.
         if let [h, i, rest @ ..] = content.as_slice() {
             let same = |a: usize, b: usize| {
                 units[a].hash == units[b].hash && text::normalized_eq(ut(a), ut(b))
             };
-            if fate[*i] == Fate::Keep && same(*h, *i) && !rest.iter().any(|&x| same(*h, x)) {
+            if fate[*i] == Fate::Keep
+                && same(*h, *i)
+                && !rest.iter().any(|&x| fate[x] == Fate::Keep && same(*h, x))
+            {
                 fate[*i] = Fate::Remove(Reason::RepeatedHeadline, Some(*h));
             }
         }
@@ -394,8 +397,8 @@ impl Repairer {
 
         // 6. Order: kept units in place, except those a later copy places elsewhere. A
         // new paragraph of a later copy waits until the next repeat shows where that copy
-        // is; it then goes right before the earlier twin of that repeat (or right after the
-        // previous repeat's twin when the copy jumps back), so each copy's order holds.
+        // is; it then goes right before the earlier twin of that repeat when the copies
+        // agree on the place.
         let mut list = Slots::new(n);
         let mut moved: Vec<usize> = Vec::new();
         let mut cursor: Option<usize> = None;
@@ -411,17 +414,17 @@ impl Repairer {
                 _ => None,
             };
             if let Some(of) = repeat_of {
-                if let Some(mut at) = cursor {
-                    for p in pending.drain(..) {
-                        if of > at {
-                            list.insert_before(of, p);
-                        } else {
-                            list.insert_after(at, p);
-                            at = p;
-                        }
-                        if list.next[p] != usize::MAX {
-                            moved.push(p);
-                        }
+                // The copies agree on a place only when the repeats around the waiting
+                // paragraphs are neighbours in the earlier copy (P3 … new … P4); a copy
+                // that jumps elsewhere says nothing, and the paragraphs stay in order.
+                let agreed = cursor
+                    .filter(|&c| list.contains(c) && list.contains(of) && pos[of] == pos[c] + 1);
+                for p in pending.drain(..) {
+                    if agreed.is_some() {
+                        list.insert_before(of, p);
+                        moved.push(p);
+                    } else {
+                        list.push_back(p);
                     }
                 }
                 cursor = Some(of);
@@ -568,7 +571,12 @@ impl Slots {
         }
     }
 
+    fn contains(&self, u: usize) -> bool {
+        self.head == u || self.prev[u] != Self::NONE
+    }
+
     fn push_back(&mut self, u: usize) {
+        debug_assert!(!self.contains(u));
         self.prev[u] = self.tail;
         if self.tail == Self::NONE {
             self.head = u;
@@ -579,6 +587,7 @@ impl Slots {
     }
 
     fn insert_after(&mut self, at: usize, u: usize) {
+        debug_assert!(!self.contains(u) && self.contains(at));
         let nx = self.next[at];
         self.prev[u] = at;
         self.next[u] = nx;
@@ -591,6 +600,7 @@ impl Slots {
     }
 
     fn insert_before(&mut self, at: usize, u: usize) {
+        debug_assert!(!self.contains(u) && self.contains(at));
         let pv = self.prev[at];
         if pv == Self::NONE {
             self.prev[u] = Self::NONE;
