@@ -42,8 +42,7 @@ fn variant(s: &str, v: u8) -> String {
         1 => s.to_uppercase(),
         2 => format!("{s}  "),
         _ => s
-            .replace('\u{201C}', "\"")
-            .replace('\u{201D}', "\"")
+            .replace(['\u{201C}', '\u{201D}'], "\"")
             .replace('\u{2014}', "-"),
     }
 }
