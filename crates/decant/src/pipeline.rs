@@ -210,7 +210,7 @@ impl Writer<'_> {
         }
         let mut line = match (&doc.record, repaired) {
             (Some(r), None) => r.raw.clone(),
-            (Some(r), Some(t)) => r.with_text(&field, t),
+            (Some(r), Some(t)) => r.with_text(t),
             (None, _) => serde_json::json!({ "id": doc.id, field: text }).to_string(),
         };
         line.push('\n');

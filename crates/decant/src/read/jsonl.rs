@@ -11,86 +11,48 @@ use crate::document::Origin;
 use crate::Document;
 
 /// The original bytes of a JSONL record, kept so that a record whose text did not change is
-/// written back byte for byte, and one whose text changed keeps every other field as it was.
+/// written back byte for byte, and one whose text changed keeps every other byte as it was.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     /// The original line (valid UTF-8, one JSON object, terminator removed).
     pub raw: String,
+    /// Byte range of the text field's JSON string (quotes included) in `raw`.
+    pub text_span: (usize, usize),
 }
 
 impl Record {
-    /// The record with its `text_field` replaced by `text`; all other fields, their order
-    /// and their bytes stay as they were.
-    pub fn with_text(&self, text_field: &str, text: &str) -> String {
-        let fields: Vec<(String, &RawValue)> =
-            match serde_json::from_str::<OrderedFields>(&self.raw) {
-                Ok(f) => f.0,
-                // The record parsed when it was read, so this cannot happen; keep the data.
-                Err(_) => return self.raw.clone(),
-            };
+    /// The record with its text replaced by `text`; every other byte stays as it was.
+    pub fn with_text(&self, text: &str) -> String {
+        let (start, end) = self.text_span;
         let mut out = String::with_capacity(self.raw.len() + 16);
-        out.push('{');
-        for (i, (k, v)) in fields.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(&serde_json::to_string(k).unwrap_or_default());
-            out.push(':');
-            if k == text_field {
-                out.push_str(&serde_json::to_string(text).unwrap_or_default());
-            } else {
-                out.push_str(v.get());
-            }
-        }
-        out.push('}');
+        out.push_str(&self.raw[..start]);
+        out.push_str(&serde_json::to_string(text).expect("strings always serialize"));
+        out.push_str(&self.raw[end..]);
         out
     }
 }
 
-/// A JSON object's fields in order, values as raw bytes.
-struct OrderedFields<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for OrderedFields<'a> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = OrderedFields<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut v = Vec::new();
-                while let Some(k) = map.next_key::<String>()? {
-                    v.push((k, map.next_value::<&RawValue>()?));
-                }
-                Ok(OrderedFields(v))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
 #[derive(Default)]
-struct Extracted {
-    text: Option<serde_json::Value>,
+struct Extracted<'de> {
+    text: Option<&'de RawValue>,
     id: Option<serde_json::Value>,
 }
 
 struct Seed<'f>(&'f FieldNames);
 
 impl<'de> DeserializeSeed<'de> for Seed<'_> {
-    type Value = Extracted;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Extracted, D::Error> {
+    type Value = Extracted<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Extracted<'de>, D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for Seed<'_> {
-    type Value = Extracted;
+    type Value = Extracted<'de>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Extracted, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Extracted<'de>, A::Error> {
         let mut out = Extracted::default();
         while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if k == self.0.text {
@@ -143,20 +105,27 @@ pub fn parse_jsonl(
         Ok(ex) => ex,
         Err(e) => return Err(err(format!("malformed JSON: {e}"), line.as_bytes())),
     };
-    let text = match ex.text {
-        Some(serde_json::Value::String(s)) => s,
-        Some(other) => {
-            return Err(err(
-                format!("field `{}` is {}, not a string", fields.text, kind(&other)),
-                line.as_bytes(),
-            ))
+    let Some(text_raw) = ex.text else {
+        return Err(err(
+            format!("missing text field `{}`", fields.text),
+            line.as_bytes(),
+        ));
+    };
+    let json = text_raw.get();
+    // The raw value borrows from `line`: its offset is the text's place in the record.
+    let start = json.as_ptr() as usize - line.as_ptr() as usize;
+    let text_span = (start, start + json.len());
+    let text = if json.starts_with('"') {
+        match serde_json::from_str::<String>(json) {
+            Ok(t) => t,
+            Err(e) => return Err(err(format!("malformed JSON: {e}"), line.as_bytes())),
         }
-        None => {
-            return Err(err(
-                format!("missing text field `{}`", fields.text),
-                line.as_bytes(),
-            ))
-        }
+    } else {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+        return Err(err(
+            format!("field `{}` is {}, not a string", fields.text, kind(&v)),
+            line.as_bytes(),
+        ));
     };
     let id = match ex.id {
         Some(serde_json::Value::String(s)) => s,
@@ -170,7 +139,10 @@ pub fn parse_jsonl(
             file: file.clone(),
             line: raw.line,
         },
-        record: Some(Record { raw: line }),
+        record: Some(Record {
+            raw: line,
+            text_span,
+        }),
     })
 }
 
@@ -194,8 +166,11 @@ mod tests {
         let d = parse(r#"{"id": 12, "meta": {"a": [1, 2]}, "text": "caf\u00e9\nx"}"#).unwrap();
         assert_eq!(d.id, "12");
         assert_eq!(d.text, "café\nx");
-        let out = d.record.unwrap().with_text("text", "new \"t\"");
-        assert_eq!(out, r#"{"id":12,"meta":{"a": [1, 2]},"text":"new \"t\""}"#);
+        let out = d.record.unwrap().with_text("new \"t\"");
+        assert_eq!(
+            out,
+            r#"{"id": 12, "meta": {"a": [1, 2]}, "text": "new \"t\""}"#
+        );
     }
 
     #[test]
