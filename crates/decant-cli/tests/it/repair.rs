@@ -283,3 +283,23 @@ fn output_never_overwrites_input() {
     );
     assert_eq!(fs::read_to_string(&input).unwrap(), "{\"text\": \"x\"}\n");
 }
+
+#[test]
+fn example_jsonl_in_three_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let o = run(decant(&[
+        "repair",
+        repo("examples/news.jsonl").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        fs::read_to_string(&out).unwrap(),
+        fs::read_to_string(repo("examples/news.repaired.jsonl")).unwrap()
+    );
+    let err = stderr(&o);
+    assert!(err.contains("3 documents read: 2 repaired, 1 unchanged; 0 errored"), "{err}");
+    assert!(err.contains("boilerplate_line 4, repeated_block 2, teaser 1; moved: 1"), "{err}");
+}
