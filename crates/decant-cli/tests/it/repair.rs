@@ -300,6 +300,12 @@ fn example_jsonl_in_three_languages() {
         fs::read_to_string(repo("examples/news.repaired.jsonl")).unwrap()
     );
     let err = stderr(&o);
-    assert!(err.contains("3 documents read: 2 repaired, 1 unchanged; 0 errored"), "{err}");
-    assert!(err.contains("boilerplate_line 4, repeated_block 2, teaser 1; moved: 1"), "{err}");
+    assert!(
+        err.contains("3 documents read: 2 repaired, 1 unchanged; 0 errored"),
+        "{err}"
+    );
+    assert!(
+        err.contains("boilerplate_line 4, repeated_block 2, teaser 1; moved: 1"),
+        "{err}"
+    );
 }
