@@ -54,6 +54,10 @@ enum Piece {
     Widget(usize),
     /// A copy of the pieces so far, from `start` (fraction) for `len` pieces.
     Copy(u8, u8),
+    /// A teaser of a long paragraph: a label, its first `n` characters, an ellipsis.
+    Teaser(usize, u8),
+    /// A long paragraph with one word changed (a near repeat when it sits in a copy).
+    Edited(usize),
 }
 
 fn piece() -> impl Strategy<Value = Piece> {
@@ -62,6 +66,8 @@ fn piece() -> impl Strategy<Value = Piece> {
         2 => (0..SHORT.len()).prop_map(Piece::Short),
         1 => (0..WIDGETS.len()).prop_map(Piece::Widget),
         1 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Piece::Copy(a, b)),
+        1 => (0..LONG.len(), any::<u8>()).prop_map(|(i, n)| Piece::Teaser(i, n)),
+        1 => (0..LONG.len()).prop_map(Piece::Edited),
     ]
 }
 
@@ -85,6 +91,11 @@ fn document() -> impl Strategy<Value = String> {
                         lines.extend(copy);
                     }
                     Piece::Copy(..) => {}
+                    Piece::Teaser(i, n) => {
+                        let cut: String = LONG[i].chars().take(10 + usize::from(n) % 60).collect();
+                        lines.push(format!("Related: {cut}\u{2026}"));
+                    }
+                    Piece::Edited(i) => lines.push(LONG[i].replacen(" the ", " a ", 1)),
                 }
             }
             let sep = ["\n", "\r\n", "\n\n", "\r\n\r\n"][sep];
@@ -96,8 +107,16 @@ fn document() -> impl Strategy<Value = String> {
         })
 }
 
+/// Non-blank lines, as decant defines lines.
 fn content_lines(s: &str) -> Vec<&str> {
-    s.lines().filter(|l| !l.trim().is_empty()).collect()
+    all_lines(s)
+        .into_iter()
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
+fn all_lines(s: &str) -> Vec<&str> {
+    decant::text::lines(s).map(|l| l.text(s)).collect()
 }
 
 proptest! {
@@ -106,7 +125,7 @@ proptest! {
     #[test]
     fn repair_never_adds_text(doc in document()) {
         let r = Repairer::default().repair(&doc);
-        let input: HashSet<&str> = doc.lines().collect();
+        let input: HashSet<&str> = all_lines(&doc).into_iter().collect();
         for l in content_lines(&r.text) {
             prop_assert!(input.contains(l), "added line {l:?}");
         }
@@ -128,7 +147,7 @@ proptest! {
     fn every_removal_is_explained_and_no_unique_paragraph_is_lost(doc in document()) {
         let r = Repairer::default().repair(&doc);
         let kept: HashSet<String> = content_lines(&r.text).into_iter().map(normalize).collect();
-        let lines: Vec<&str> = doc.lines().collect();
+        let lines: Vec<&str> = all_lines(&doc);
         let mut why: HashMap<usize, (Reason, Option<[usize; 2]>)> = HashMap::new();
         for e in &r.edits {
             // The logged text is exactly the lines it names.
@@ -158,24 +177,30 @@ proptest! {
                 Reason::Moved => prop_assert!(false, "a moved line must be in the output"),
                 _ => {
                     let of = of.expect("repeats name what they repeat");
+                    // The lines repeated are kept (a boilerplate line may sit between them).
                     for n in of[0]..=of[1] {
                         let t = lines[n - 1];
-                        prop_assert!(t.trim().is_empty() || kept.contains(&normalize(t)),
+                        let bp = why.get(&n).is_some_and(|w| w.0 == Reason::BoilerplateLine);
+                        prop_assert!(t.trim().is_empty() || bp || kept.contains(&normalize(t)),
                             "line {} removed as repeat of line {n}, which is gone too", i + 1);
                     }
                 }
             }
-            // Unique paragraphs that are not boilerplate always survive (these documents
-            // hold no teasers and no near repeats).
-            prop_assert!(count[&normalize(l)] > 1 || boilerplate::is_boilerplate(l),
-                "unique paragraph lost: {l:?}");
+            // Unique paragraphs that are not boilerplate always survive, unless they are a
+            // teaser or a near repeat of a paragraph that is kept.
+            prop_assert!(
+                count[&normalize(l)] > 1
+                    || boilerplate::is_boilerplate(l)
+                    || matches!(reason, Reason::Teaser | Reason::NearRepeat),
+                "unique paragraph lost: {l:?}"
+            );
         }
     }
 
     #[test]
     fn arbitrary_text_does_not_break_repair(doc in "[a-c \n\r\u{a0}…:.]{0,200}") {
         let once = Repairer::default().repair(&doc);
-        let input: HashSet<&str> = doc.lines().collect();
+        let input: HashSet<&str> = all_lines(&doc).into_iter().collect();
         for l in content_lines(&once.text) {
             prop_assert!(input.contains(l));
         }

@@ -175,7 +175,8 @@ enum Fate {
 
 struct Unit {
     line: Line,
-    hash: u64,
+    /// The line's fingerprint; `None` for a line without words (never a repeat).
+    key: Option<u64>,
     nchars: usize,
     boilerplate: Option<&'static str>,
 }
@@ -209,7 +210,7 @@ impl Repairer {
                 };
                 Unit {
                     line,
-                    hash: text::hash_str(&norm),
+                    key: text::fingerprint(&norm),
                     nchars,
                     boilerplate,
                 }
@@ -230,8 +231,9 @@ impl Repairer {
         let mut rep: Vec<Option<Rep>> = vec![None; n];
         let mut first: HashMap<u64, usize> = HashMap::with_capacity(content.len());
         for &i in &content {
-            match first.get(&units[i].hash) {
-                Some(&j) if text::normalized_eq(ut(i), ut(j)) => {
+            let Some(key) = units[i].key else { continue };
+            match first.get(&key) {
+                Some(&j) if text::same_fingerprint(ut(i), ut(j)) => {
                     rep[i] = Some(Rep {
                         of: j,
                         kind: RepKind::Exact,
@@ -239,7 +241,7 @@ impl Repairer {
                 }
                 Some(_) => {}
                 None => {
-                    first.insert(units[i].hash, i);
+                    first.insert(key, i);
                 }
             }
         }
@@ -250,9 +252,15 @@ impl Repairer {
                 .filter(|r| long(i) || matches!(r.kind, RepKind::Near(_)))
                 .map(|r| r.of)
         };
+        // A paragraph that a later one repeats belongs to an earlier copy: never a near
+        // repeat itself.
+        let mut repeated = vec![false; n];
+        for r in rep.iter().flatten() {
+            repeated[r.of] = true;
+        }
         for k in 0..content.len() {
             let i = content[k];
-            if rep[i].is_some() || !long(i) {
+            if rep[i].is_some() || repeated[i] || !long(i) {
                 continue;
             }
             let usable = |c: &usize| *c < i && rep[*c].is_none() && long(*c);
@@ -346,21 +354,6 @@ impl Repairer {
             }
         }
 
-        // 4. The headline repeated once right after itself. A line kept a third time
-        // anywhere is not a scraped headline but spam or style, and stays for the quality
-        // rules to judge.
-        if let [h, i, rest @ ..] = content.as_slice() {
-            let same = |a: usize, b: usize| {
-                units[a].hash == units[b].hash && text::normalized_eq(ut(a), ut(b))
-            };
-            if fate[*i] == Fate::Keep
-                && same(*h, *i)
-                && !rest.iter().any(|&x| fate[x] == Fate::Keep && same(*h, x))
-            {
-                fate[*i] = Fate::Remove(Reason::RepeatedHeadline, Some(*h));
-            }
-        }
-
         // 5. Teasers of kept paragraphs, and boilerplate lines.
         let mut norms: Option<Vec<String>> = None;
         for i in 0..n {
@@ -373,15 +366,16 @@ impl Repairer {
                 None
             };
             if let Some(core) = core {
-                if core.chars().count() >= cfg.min_teaser_chars {
+                if text::char_count(&core) >= cfg.min_teaser_chars {
                     let norms = norms
                         .get_or_insert_with(|| (0..n).map(|j| text::normalize(ut(j))).collect());
+                    let labelled = units[i].boilerplate == Some("related_link")
+                        || teaser_label(&norms[i]).is_some();
                     let target = (0..n).find(|&j| {
                         j != i
                             && units[j].boilerplate.is_none()
                             && matches!(fate[j], Fate::Keep | Fate::Replaces(_))
-                            && norms[j].len() > core.len()
-                            && norms[j].starts_with(&core)
+                            && starts_with_words(&norms[j], &core, labelled)
                             && teaser_core(ut(j), false).is_none()
                     });
                     if let Some(j) = target {
@@ -392,6 +386,36 @@ impl Repairer {
             }
             if units[i].boilerplate.is_some() {
                 fate[i] = Fate::Remove(Reason::BoilerplateLine, None);
+            }
+        }
+
+        // 5b. The headline repeated as the first body line: the first paragraph again within
+        // the next three, with only short lines (a byline, a date) between. A line kept a
+        // third time anywhere is not a scraped headline but spam or style, and stays for
+        // the quality rules to judge.
+        let kept: Vec<usize> = content
+            .iter()
+            .copied()
+            .filter(|&i| matches!(fate[i], Fate::Keep | Fate::Replaces(_)))
+            .collect();
+        if let Some((&h, rest)) = kept.split_first() {
+            let same = |a: usize, b: usize| {
+                units[a].key.is_some()
+                    && units[a].key == units[b].key
+                    && text::same_fingerprint(ut(a), ut(b))
+            };
+            let limit = rest.len().min(MAX_HEADLINE_GAP + 1);
+            if let Some(k) = (0..limit).find(|&k| same(h, rest[k])) {
+                let i = rest[k];
+                // Lines between are a byline or a date: short and found only once. (A chorus
+                // repeats its first line after others that repeat too.)
+                let between_short = rest[..k]
+                    .iter()
+                    .all(|&x| !long(x) && !kept.iter().any(|&y| y != x && same(x, y)));
+                let elsewhere = rest.iter().any(|&x| x != i && same(h, x));
+                if fate[i] == Fate::Keep && between_short && !elsewhere {
+                    fate[i] = Fate::Remove(Reason::RepeatedHeadline, Some(h));
+                }
             }
         }
 
@@ -442,8 +466,8 @@ impl Repairer {
         let moves: Vec<(usize, usize)> = moved.iter().map(|&p| (p, list.prev[p])).collect();
         let display = |slot: usize| replaced_by[slot].unwrap_or(slot);
 
-        // The edit log, in input order; consecutive lines removed for the same reason (and
-        // repeating consecutive lines) make one edit.
+        // The edit log, in input order; consecutive lines of one repeated block (repeating
+        // consecutive lines) make one edit.
         let mut edits: Vec<Edit> = Vec::new();
         let mut last: Option<(usize, Option<usize>)> = None; // (unit, of) of the last edit's end
         for i in 0..n {
@@ -469,7 +493,7 @@ impl Repairer {
                 };
                 if lu + 1 == i
                     && e.reason == reason
-                    && !matches!(reason, Reason::NearRepeat | Reason::BoilerplateLine)
+                    && reason == Reason::RepeatedBlock
                     && continues_of
                 {
                     e.lines[1] = line;
@@ -551,6 +575,9 @@ impl Repairer {
 /// short repeats after them to still count as part of that copy.
 const MAX_NEW_BETWEEN: usize = 3;
 
+/// How many short lines (byline, date) may stand between a headline and its repeat.
+const MAX_HEADLINE_GAP: usize = 2;
+
 /// A doubly linked list over unit indices: the output order.
 struct Slots {
     next: Vec<usize>,
@@ -622,17 +649,45 @@ fn maybe_teaser(line: &str) -> bool {
         || line.as_bytes().iter().take(48).any(|&b| b == b':')
 }
 
+/// The related-content label a normalized line starts with ("related: …"), if any.
+fn teaser_label(norm: &str) -> Option<&str> {
+    let (label, rest) = norm.split_once(':')?;
+    boilerplate::RELATED_LABELS
+        .contains(&boilerplate::strip_decoration(label))
+        .then_some(rest)
+}
+
+/// Whether the words of `teaser` begin the words of `para`; the teaser's last word may be
+/// cut short ("… with Russ…"). An unlabelled teaser must be shorter than the paragraph.
+fn starts_with_words(para: &str, teaser: &str, labelled: bool) -> bool {
+    let t: Vec<&str> = text::words(teaser).collect();
+    let Some((last, head)) = t.split_last() else {
+        return false;
+    };
+    let mut p = text::words(para);
+    for w in head {
+        if p.next() != Some(*w) {
+            return false;
+        }
+    }
+    let Some(pw) = p.next() else {
+        return false;
+    };
+    if !pw.starts_with(last) {
+        return false;
+    }
+    labelled || pw.len() > last.len() || p.next().is_some()
+}
+
 /// The words of a teaser line, label and ellipsis removed, normalized; `None` when the
 /// line carries no teaser mark.
 fn teaser_core(line: &str, related_link: bool) -> Option<String> {
     let norm = text::normalize(line);
     let mut s = norm.as_str();
     let mut marked = false;
-    if let Some((label, rest)) = s.split_once(':') {
-        if boilerplate::RELATED_LABELS.contains(&boilerplate::strip_decoration(label)) {
-            s = rest.trim();
-            marked = true;
-        }
+    if let Some(rest) = teaser_label(&norm) {
+        s = rest.trim();
+        marked = true;
     }
     let trimmed =
         s.trim_end_matches(|c: char| c == '.' || c.is_whitespace() || c == '»' || c == '>');

@@ -443,3 +443,51 @@ fn a_line_repeated_three_times_is_not_a_headline() {
         assert_eq!(r.text, input);
     }
 }
+
+#[test]
+fn headline_repeated_after_a_byline() {
+    let input = join(&[
+        "Harbour terminal delayed to March",
+        "By Anna Berg",
+        "Harbour terminal delayed to March.",
+        P[0],
+        P[1],
+    ]);
+    let expected = join(&[
+        "Harbour terminal delayed to March",
+        "By Anna Berg",
+        P[0],
+        P[1],
+    ]);
+    check(&input, &expected, &[("repeated_headline", [3, 3])]);
+}
+
+#[test]
+fn copies_with_different_dashes_and_quote_spacing() {
+    let a = "Le directeur a dit \u{AB} nous ouvrirons en mars \u{BB} -- et il le pensait vraiment, selon ses proches collaborateurs.";
+    let b = "Le directeur a dit \"nous ouvrirons en mars\"\u{2014}et il le pensait vraiment, selon ses proches collaborateurs.";
+    let input = join(&[P[0], a, P[0], b]);
+    check(&input, &join(&[P[0], a]), &[("repeated_block", [3, 4])]);
+}
+
+#[test]
+fn teaser_with_different_punctuation_and_a_cut_word() {
+    let input = join(&[
+        P[1],
+        "READ MORE: Delays in the delivery of the cranes -- which are built in Shang...",
+        P[2],
+    ]);
+    let edits = check(&input, &join(&[P[1], P[2]]), &[("teaser", [2, 2])]);
+    assert_eq!(edits[0].repeat_of, Some([1, 1]));
+}
+
+#[test]
+fn an_ellipsis_line_that_is_not_a_teaser_stays() {
+    let input = join(&[
+        P[0],
+        "And then the harbour authority said...",
+        "We waited for the next announcement...",
+    ]);
+    let r = Repairer::default().repair(&input);
+    assert_eq!(r.text, input);
+}

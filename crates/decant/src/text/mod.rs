@@ -1,7 +1,8 @@
 //! The one definition of line, word and normalization that every rule and dedup share.
 //!
-//! * A **line** ends at `\n`; a `\r` before it belongs to the terminator, so `\r\n`
-//!   documents are handled like `\n` ones and written back with their own terminators.
+//! * A **line** ends at `\n`; carriage returns before it (or before the end of the text)
+//!   belong to the terminator, so `\r\n` documents are handled like `\n` ones and written
+//!   back with their own terminators.
 //! * A line is **blank** when it holds only whitespace. Paragraphs are the non-blank lines;
 //!   blank lines are separators that belong to the gap between two paragraphs.
 //! * A **word** is a maximal run of alphanumeric characters or `_` (what `\w+` matches in
@@ -52,18 +53,15 @@ impl Iterator for Lines<'_> {
         let bytes = self.text.as_bytes();
         let start = self.pos;
         self.number += 1;
-        let (end, next) = match bytes[start..].iter().position(|&b| b == b'\n') {
-            Some(i) => {
-                let nl = start + i;
-                let end = if nl > start && bytes[nl - 1] == b'\r' {
-                    nl - 1
-                } else {
-                    nl
-                };
-                (end, nl + 1)
-            }
+        let (mut end, next) = match bytes[start..].iter().position(|&b| b == b'\n') {
+            Some(i) => (start + i, start + i + 1),
             None => (bytes.len(), bytes.len()),
         };
+        // Carriage returns before the newline (or the end) belong to the terminator, so a
+        // line's text never ends in `\r` and lines never merge when reordered.
+        while end > start && bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
         self.pos = next;
         Some(Line {
             number: self.number,
@@ -238,6 +236,47 @@ pub fn hash_str(s: &str) -> u64 {
     h ^ (h >> 29)
 }
 
+/// Whether a character of normalized text is left out of a [fingerprint].
+#[inline]
+fn unprinted(c: char) -> bool {
+    matches!(c, ' ' | '"' | '\'' | '-')
+}
+
+/// The **fingerprint** of an already [normalized](normalize) text: a hash of its characters
+/// without spaces, quotes and dashes; `None` when it has no alphanumeric character. Repair
+/// treats two paragraphs with the same fingerprint as the same paragraph, so copies that
+/// differ in dashes (`—`, `--`, ` - `), quote styles, spacing around them or a final full
+/// stop match, while a changed comma, `#` or digit still tells paragraphs apart.
+pub fn fingerprint(norm: &str) -> Option<u64> {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h: u64 = 0x243F_6A88_85A3_08D3;
+    let mut any = false;
+    for c in printed(norm) {
+        if !unprinted(c) {
+            any |= c.is_alphanumeric();
+            h = (h.rotate_left(7) ^ u64::from(u32::from(c))).wrapping_mul(K);
+        }
+    }
+    any.then(|| {
+        h ^= h >> 31;
+        h.wrapping_mul(0xff51_afd7_ed55_8ccd)
+    })
+}
+
+/// The characters a fingerprint is made of: no spaces, quotes or dashes, and no final
+/// `.`, `,`, `:` or `;` (a headline and its copy with a full stop are the same line).
+fn printed(norm: &str) -> impl Iterator<Item = char> + '_ {
+    norm.trim_end_matches(|c: char| matches!(c, '.' | ',' | ':' | ';') || unprinted(c))
+        .chars()
+        .filter(|&c| !unprinted(c))
+}
+
+/// Whether two texts have the same [fingerprint] (compared exactly, not by hash).
+pub fn same_fingerprint(a: &str, b: &str) -> bool {
+    let (na, nb) = (normalize(a), normalize(b));
+    printed(&na).eq(printed(&nb))
+}
+
 /// Whether two texts have the same normalized form.
 pub fn normalized_eq(a: &str, b: &str) -> bool {
     normalize(a) == normalize(b)
@@ -277,6 +316,29 @@ mod tests {
         assert_eq!(normalize("a \u{200B} b"), "a b");
         assert_eq!(normalize("Plain Words, Here."), "plain words, here.");
         assert_eq!(normalize(" Edge  and\ttab `x` "), "edge and tab 'x'");
+    }
+
+    #[test]
+    fn fingerprints_ignore_quotes_dashes_and_spacing_only() {
+        let key = |s: &str| fingerprint(&normalize(s));
+        assert_eq!(
+            key("It's over -- he said."),
+            key("It\u{2019}s over\u{2014}he said.")
+        );
+        assert_eq!(
+            key("\u{AB} Bonjour \u{BB}, dit-il."),
+            key("\"Bonjour\", dit il.")
+        );
+        assert_ne!(key("Like s#, but"), key("Like s*, but"));
+        assert_ne!(key("tal ser que"), key("tal ser, que"));
+        assert_ne!(key("a b"), key("b a"));
+        assert_eq!(key("Headline"), key("Headline."));
+        assert_eq!(key("* * *"), None);
+        assert!(same_fingerprint(
+            "It's over -- he said.",
+            "IT\u{2019}S OVER\u{2014}HE SAID."
+        ));
+        assert!(!same_fingerprint("a b", "a b c"));
     }
 
     #[test]
