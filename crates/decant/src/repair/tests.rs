@@ -491,3 +491,19 @@ fn an_ellipsis_line_that_is_not_a_teaser_stays() {
     let r = Repairer::default().repair(&input);
     assert_eq!(r.text, input);
 }
+
+#[test]
+fn a_long_line_repeated_all_over_the_page_is_kept_once() {
+    let input = join(&[P[0], P[5], P[1], P[5], P[2], P[5], P[3]]);
+    check(
+        &input,
+        &join(&[P[0], P[5], P[1], P[2], P[3]]),
+        &[("repeated_block", [4, 4]), ("repeated_block", [6, 6])],
+    );
+}
+
+#[test]
+fn a_pull_quote_repeated_once_goes() {
+    let input = join(&[P[0], P[2], P[1], P[2], P[3]]);
+    check(&input, &join(&[P[0], P[2], P[1], P[3]]), &[("repeated_block", [4, 4])]);
+}
