@@ -29,7 +29,11 @@
 //!    starting with a prompt that needs no platform ("Click here …", "Subscribe to …").
 //! 6. `cookie`: at most 60 words, mentioning cookies together with the site or the reader's
 //!    consent ("we use cookies", "accept all cookies", "Wir verwenden Cookies", …).
-//! 7. `related_link`: a related-content label followed by a colon ("Read more: …",
+//! 7. `phrase` (composite): two or more phrases of the list joined by ` - `, ` | `, ` / `,
+//!    ` · `, ` • ` or `: ` ("ADVERTISEMENT - CONTINUE READING BELOW").
+//! 8. `tags`: a tag or topic label and a colon ("Tags: Syria, Russia", "Themen: …"), at most
+//!    20 words.
+//! 9. `related_link`: a related-content label followed by a colon ("Read more: …",
 //!    "Lesen Sie auch: …", "Leggi anche: …") and at most 20 words that do not end a
 //!    sentence with a full stop (a link title, not prose).
 //!
@@ -458,7 +462,32 @@ pub(crate) const RELATED_LABELS: &[&str] = &[
     "zie ook",
 ];
 
+/// Labels of a tag or topic line ("Tags: Syria, Russia").
+const TAG_LABELS: &[&str] = &[
+    "tags",
+    "tag",
+    "topics",
+    "filed under",
+    "categories",
+    "category",
+    "themen",
+    "schlagwörter",
+    "schlagworte",
+    "mots-clés",
+    "mots clés",
+    "thèmes",
+    "etiquetas",
+    "temas",
+    "argomenti",
+    "tag correlati",
+    "assuntos",
+    "tópicos",
+    "onderwerpen",
+    "trefwoorden",
+];
+
 const RIGHTS: &[&str] = &[
+    "riproduzione riservata",
     "all rights reserved",
     "alle rechte vorbehalten",
     "tous droits réservés",
@@ -745,7 +774,15 @@ pub fn match_line(norm: &str) -> Option<&'static str> {
     if has(norm, "cookie") && COOKIE_CONTEXT.iter().any(|c| has(norm, c)) {
         return Some("cookie");
     }
+    if (2..=12).contains(&words) && is_composite(stripped) {
+        return Some("phrase");
+    }
     if words <= 20 {
+        if let Some((label, rest)) = stripped.split_once(':') {
+            if TAG_LABELS.contains(&strip_decoration(label)) && !rest.trim().is_empty() {
+                return Some("tags");
+            }
+        }
         if let Some((label, _)) = stripped.split_once(':') {
             let label = strip_decoration(label);
             // A link title, not a sentence: "See also: the man pages, which …." stays.
@@ -757,6 +794,19 @@ pub fn match_line(norm: &str) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// A line made only of known phrases joined by separators ("ADVERTISEMENT - CONTINUE
+/// READING BELOW", "Privacy Policy | Terms of Service").
+fn is_composite(s: &str) -> bool {
+    let set = phrase_set();
+    for sep in [" - ", " | ", " / ", " · ", " • ", ": "] {
+        let segs: Vec<&str> = s.split(sep).map(strip_decoration).collect();
+        if segs.len() >= 2 && segs.iter().all(|seg| set.contains(seg)) {
+            return true;
+        }
+    }
+    false
 }
 
 fn is_navigation(s: &str) -> bool {
@@ -890,6 +940,8 @@ mod tests {
             "* * *",
             "Published in 1851, the novel sold poorly at first but later became a classic of American literature.",
             "Share prices fell 3% on Monday.",
+            "Stand up for 5 minutes every hour.",
+            "Tags are small pieces of paper: he wrote 12 of them.",
             "See also: the Linux man pages, which are kept separately from the kernel's own documentation.",
         ] {
             assert_eq!(rule(l), None, "{l}");

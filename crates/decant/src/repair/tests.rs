@@ -505,5 +505,9 @@ fn a_long_line_repeated_all_over_the_page_is_kept_once() {
 #[test]
 fn a_pull_quote_repeated_once_goes() {
     let input = join(&[P[0], P[2], P[1], P[2], P[3]]);
-    check(&input, &join(&[P[0], P[2], P[1], P[3]]), &[("repeated_block", [4, 4])]);
+    check(
+        &input,
+        &join(&[P[0], P[2], P[1], P[3]]),
+        &[("repeated_block", [4, 4])],
+    );
 }
