@@ -144,21 +144,40 @@ pub fn normalize_into(text: &str, out: &mut String) {
         *pending = false;
         started = true;
     };
-    for c in text.chars() {
-        if c.is_ascii() {
-            match c {
-                ' ' | '\t' | '\n' | '\r' | '\u{0B}' | '\u{0C}' => pending_space = true,
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            // A run of printable ASCII other than space and backtick: copied and lowercased
+            // in bulk.
+            let start = i;
+            while i < bytes.len() && bytes[i] > b' ' && bytes[i] < 0x7f && bytes[i] != b'`' {
+                i += 1;
+            }
+            if i > start {
+                sep(out, &mut pending_space);
+                let at = out.len();
+                out.push_str(&text[start..i]);
+                out[at..].make_ascii_lowercase();
+                continue;
+            }
+            i += 1;
+            match b {
+                b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C => pending_space = true,
+                b'`' => {
+                    sep(out, &mut pending_space);
+                    out.push('\'');
+                }
                 _ => {
                     sep(out, &mut pending_space);
-                    out.push(if c == '`' {
-                        '\''
-                    } else {
-                        c.to_ascii_lowercase()
-                    });
+                    out.push(char::from(b));
                 }
             }
             continue;
         }
+        let c = text[i..].chars().next().expect("a character starts here");
+        i += c.len_utf8();
         match fold(c) {
             Fold::Space => pending_space = true,
             Fold::Drop => {}
@@ -218,8 +237,13 @@ pub fn normalized_hash(text: &str) -> u64 {
 /// untrusted-input hash tables exposed to collisions by an attacker).
 #[inline]
 pub fn hash_str(s: &str) -> u64 {
+    hash_bytes(s.as_bytes())
+}
+
+/// [`hash_str`] for bytes.
+#[inline]
+pub fn hash_bytes(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let bytes = s.as_bytes();
     let mut h: u64 = 0x243F_6A88_85A3_08D3 ^ (bytes.len() as u64).wrapping_mul(K);
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
@@ -236,39 +260,47 @@ pub fn hash_str(s: &str) -> u64 {
     h ^ (h >> 29)
 }
 
-/// Whether a character of normalized text is left out of a [fingerprint].
+/// Whether a byte of normalized text is left out of a [fingerprint]. These are ASCII
+/// bytes, which never occur inside a multi-byte UTF-8 character, so filtering bytes is
+/// filtering characters.
 #[inline]
-fn unprinted(c: char) -> bool {
-    matches!(c, ' ' | '"' | '\'' | '-')
+fn unprinted(b: u8) -> bool {
+    matches!(b, b' ' | b'"' | b'\'' | b'-')
+}
+
+/// The bytes a fingerprint is made of: no spaces, quotes or dashes, and no final `.`, `,`,
+/// `:` or `;` (a headline and its copy with a full stop are the same line).
+fn printed(norm: &str) -> impl Iterator<Item = u8> + '_ {
+    let b = norm.as_bytes();
+    let mut end = b.len();
+    while end > 0 && (matches!(b[end - 1], b'.' | b',' | b':' | b';') || unprinted(b[end - 1])) {
+        end -= 1;
+    }
+    b[..end].iter().copied().filter(|&c| !unprinted(c))
 }
 
 /// The **fingerprint** of an already [normalized](normalize) text: a hash of its characters
-/// without spaces, quotes and dashes; `None` when it has no alphanumeric character. Repair
-/// treats two paragraphs with the same fingerprint as the same paragraph, so copies that
-/// differ in dashes (`—`, `--`, ` - `), quote styles, spacing around them or a final full
-/// stop match, while a changed comma, `#` or digit still tells paragraphs apart.
+/// without spaces, quotes, dashes and a final full stop; `None` when it has no alphanumeric
+/// character. Repair treats two paragraphs with the same fingerprint as the same paragraph,
+/// so copies that differ in dashes (`—`, `--`, ` - `), quote styles or spacing around them
+/// match, while a changed comma, `#` or digit still tells paragraphs apart.
 pub fn fingerprint(norm: &str) -> Option<u64> {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h: u64 = 0x243F_6A88_85A3_08D3;
-    let mut any = false;
+    // FNV-1a over the printed bytes: one multiply per byte and no buffer. Equal printed
+    // streams give equal hashes; callers confirm a match with [`same_fingerprint`].
+    const PRIME: u64 = 0x0000_0100_0000_01B3;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut alnum = false;
+    let mut non_ascii = false;
     for c in printed(norm) {
-        if !unprinted(c) {
-            any |= c.is_alphanumeric();
-            h = (h.rotate_left(7) ^ u64::from(u32::from(c))).wrapping_mul(K);
-        }
+        h = (h ^ u64::from(c)).wrapping_mul(PRIME);
+        alnum |= c.is_ascii_alphanumeric();
+        non_ascii |= c >= 0x80;
     }
-    any.then(|| {
-        h ^= h >> 31;
+    let alnum = alnum || (non_ascii && norm.chars().any(char::is_alphanumeric));
+    alnum.then(|| {
+        h ^= h >> 29;
         h.wrapping_mul(0xff51_afd7_ed55_8ccd)
     })
-}
-
-/// The characters a fingerprint is made of: no spaces, quotes or dashes, and no final
-/// `.`, `,`, `:` or `;` (a headline and its copy with a full stop are the same line).
-fn printed(norm: &str) -> impl Iterator<Item = char> + '_ {
-    norm.trim_end_matches(|c: char| matches!(c, '.' | ',' | ':' | ';') || unprinted(c))
-        .chars()
-        .filter(|&c| !unprinted(c))
 }
 
 /// Whether two texts have the same [fingerprint] (compared exactly, not by hash).
