@@ -63,6 +63,8 @@ pub struct RepairSummary {
     pub lines_moved: u64,
     /// Bytes of document text read.
     pub text_bytes: u64,
+    /// Bytes of the records read (the JSON lines, or the text files), uncompressed.
+    pub record_bytes: u64,
 }
 
 #[derive(Serialize)]
@@ -225,12 +227,29 @@ impl Writer<'_> {
     }
 }
 
-/// Runs a repair job. `on_error` hears about each record set aside, as it happens.
+/// Hears what a run does, as it happens (the CLI prints messages and progress from it; the
+/// library prints nothing).
+pub trait Observer {
+    /// A record was set aside.
+    fn record_error(&mut self, error: &RecordError) {
+        let _ = error;
+    }
+    /// A batch was written; `so_far` counts everything up to now.
+    fn progress(&mut self, so_far: &RepairSummary) {
+        let _ = so_far;
+    }
+}
+
+/// Lets a closure serve as an observer of errors only.
+impl<F: FnMut(&RecordError)> Observer for F {
+    fn record_error(&mut self, error: &RecordError) {
+        self(error);
+    }
+}
+
+/// Runs a repair job, telling `observer` about each record set aside and each batch done.
 #[allow(clippy::too_many_lines)]
-pub fn run_repair(
-    job: &RepairJob,
-    on_error: &mut dyn FnMut(&RecordError),
-) -> Result<RepairSummary> {
+pub fn run_repair(job: &RepairJob, observer: &mut dyn Observer) -> Result<RepairSummary> {
     check_destination(job)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(job.threads)
@@ -291,7 +310,7 @@ pub fn run_repair(
                 match p {
                     Processed::Error(e) => {
                         summary.errored += 1;
-                        on_error(&e);
+                        observer.record_error(&e);
                         errors.write(&e)?;
                     }
                     Processed::Doc {
@@ -301,6 +320,8 @@ pub fn run_repair(
                     } => {
                         summary.read += 1;
                         summary.text_bytes += doc.text.len() as u64;
+                        summary.record_bytes +=
+                            doc.record.as_ref().map_or(doc.text.len(), |r| r.raw.len()) as u64;
                         if repaired.is_some() {
                             summary.repaired += 1;
                         } else {
@@ -327,6 +348,7 @@ pub fn run_repair(
                     }
                 }
             }
+            observer.progress(&summary);
         }
         Ok::<(), Error>(())
     });

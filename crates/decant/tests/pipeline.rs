@@ -54,7 +54,8 @@ proptest! {
             let out = dir.path().join(format!("out{threads}.jsonl"));
             let errors = dir.path().join(format!("err{threads}.jsonl"));
             let mut seen = 0u64;
-            let s = run_repair(&job(input.clone(), out.clone(), errors.clone(), threads), &mut |_| seen += 1).unwrap();
+            let mut count = |_: &decant::read::RecordError| seen += 1;
+            let s = run_repair(&job(input.clone(), out.clone(), errors.clone(), threads), &mut count).unwrap();
             prop_assert_eq!(s.read + s.errored, records);
             prop_assert_eq!(s.read, s.repaired + s.unchanged);
             prop_assert_eq!(seen, s.errored);

@@ -1,6 +1,7 @@
 //! `decant repair`.
 
 use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -55,19 +56,69 @@ fn sibling(p: &Path, suffix: &str) -> PathBuf {
     trimmed.with_file_name(name)
 }
 
+/// Prints set-aside records (the first 20) and, on a terminal, a progress line.
+struct Reporter {
+    shown: u64,
+    bar: Option<indicatif::ProgressBar>,
+    start: std::time::Instant,
+}
+
+impl Reporter {
+    fn new(quiet: bool) -> Self {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+                    .expect("a valid template"),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        });
+        Reporter {
+            shown: 0,
+            bar,
+            start: std::time::Instant::now(),
+        }
+    }
+
+    fn say(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+}
+
+impl pipeline::Observer for Reporter {
+    fn record_error(&mut self, e: &decant::read::RecordError) {
+        self.shown += 1;
+        if self.shown <= 20 {
+            self.say(&format!("decant: {e} (record set aside)"));
+        } else if self.shown == 21 {
+            self.say("decant: more records set aside; see the errors file");
+        }
+    }
+
+    fn progress(&mut self, s: &pipeline::RepairSummary) {
+        if let Some(bar) = &self.bar {
+            let mb = s.record_bytes as f64 / 1e6;
+            let rate = mb / self.start.elapsed().as_secs_f64().max(1e-3);
+            bar.set_message(format!(
+                "{} documents ({} repaired, {} errored), {mb:.0} MB, {rate:.0} MB/s",
+                s.read, s.repaired, s.errored
+            ));
+        }
+    }
+}
+
 pub fn run(args: &RepairArgs) -> Result<u8> {
     let job = job(args)?;
     let start = std::time::Instant::now();
-    let mut shown = 0u64;
-    let summary = pipeline::run_repair(&job, &mut |e| {
-        shown += 1;
-        if shown <= 20 {
-            eprintln!("decant: {e} (record set aside)");
-        } else if shown == 21 {
-            eprintln!("decant: more records set aside; see the errors file");
-        }
-    })
-    .context("repair failed")?;
+    let mut reporter = Reporter::new(args.quiet);
+    let summary = pipeline::run_repair(&job, &mut reporter).context("repair failed")?;
+    if let Some(bar) = reporter.bar.take() {
+        bar.finish_and_clear();
+    }
     if !args.quiet {
         let secs = start.elapsed().as_secs_f64();
         let removed: Vec<String> = summary
