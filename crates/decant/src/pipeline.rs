@@ -210,13 +210,19 @@ impl Writer<'_> {
             }
             return Ok(());
         }
-        let mut line = match (&doc.record, repaired) {
-            (Some(r), None) => r.raw.clone(),
-            (Some(r), Some(t)) => r.with_text(t),
-            (None, _) => serde_json::json!({ "id": doc.id, field: text }).to_string(),
-        };
-        line.push('\n');
-        out.write_all(line.as_bytes())
+        match (&doc.record, repaired) {
+            (Some(r), None) => out.write_all(r.raw.as_bytes())?,
+            (Some(r), Some(t)) => {
+                // Spliced straight into the output: the bytes around the text as read, the
+                // new text escaped.
+                let (start, end) = r.text_span;
+                out.write_all(&r.raw.as_bytes()[..start])?;
+                out.write_json(t)?;
+                out.write_all(&r.raw.as_bytes()[end..])?;
+            }
+            (None, _) => out.write_json(&serde_json::json!({ "id": doc.id, field: text }))?,
+        }
+        out.write_all(b"\n")
     }
 
     fn finish(self) -> Result<()> {

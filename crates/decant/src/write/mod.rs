@@ -67,6 +67,16 @@ impl Output {
         r.map_err(|e| Error::io(&self.path, e))
     }
 
+    /// Writes one JSON value (no newline).
+    pub fn write_json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        let r = match &mut self.inner {
+            Inner::Plain(w) => serde_json::to_writer(w, value),
+            Inner::Gzip(w) => serde_json::to_writer(w, value),
+            Inner::Zstd(w) => serde_json::to_writer(w, value),
+        };
+        r.map_err(|e| Error::io(&self.path, e.into()))
+    }
+
     /// Writes one JSON value and a newline.
     pub fn write_json_line<T: Serialize>(&mut self, value: &T) -> Result<()> {
         let mut line =
