@@ -5,8 +5,8 @@
 //!
 //! * **repeated blocks** (`repeated_block`): a body captured twice or more. A paragraph is a
 //!   non-blank line (see [`crate::text`]); two paragraphs are the same when their
-//!   normalized forms are equal, so copies that differ only in quotes, dashes, spaces or
-//!   case still match. A later paragraph that equals an earlier one is removed when it lies
+//!   [fingerprints](crate::text::fingerprint) are equal, so copies that differ only in
+//!   case, quotes, dashes, spaces or a final full stop still match. A later paragraph that equals an earlier one is removed when it lies
 //!   in a *run* — consecutive later paragraphs whose earlier twins come in the same order —
 //!   that holds at least one paragraph of [`RepairConfig::min_content_chars`] normalized
 //!   characters or more.
@@ -227,7 +227,7 @@ impl Repairer {
             pos[i] = k;
         }
 
-        // 1. Exact repeats (equal normalized forms) of the first occurrence.
+        // 1. Exact repeats (equal fingerprints) of the first occurrence.
         let mut rep: Vec<Option<Rep>> = vec![None; n];
         let mut first: HashMap<u64, usize> = HashMap::with_capacity(content.len());
         for &i in &content {
