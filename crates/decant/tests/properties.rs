@@ -58,6 +58,8 @@ enum Piece {
     Teaser(usize, u8),
     /// A long paragraph with one word changed (a near repeat when it sits in a copy).
     Edited(usize),
+    /// The first or second half of a long paragraph (a later copy that split it).
+    Half(usize, bool),
 }
 
 fn piece() -> impl Strategy<Value = Piece> {
@@ -68,6 +70,7 @@ fn piece() -> impl Strategy<Value = Piece> {
         1 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| Piece::Copy(a, b)),
         1 => (0..LONG.len(), any::<u8>()).prop_map(|(i, n)| Piece::Teaser(i, n)),
         1 => (0..LONG.len()).prop_map(Piece::Edited),
+        1 => (0..LONG.len(), any::<bool>()).prop_map(|(i, h)| Piece::Half(i, h)),
     ]
 }
 
@@ -96,6 +99,11 @@ fn document() -> impl Strategy<Value = String> {
                         lines.push(format!("Related: {cut}\u{2026}"));
                     }
                     Piece::Edited(i) => lines.push(LONG[i].replacen(" the ", " a ", 1)),
+                    Piece::Half(i, first) => {
+                        let words: Vec<&str> = LONG[i].split(' ').collect();
+                        let (a, b) = words.split_at(words.len() / 2);
+                        lines.push(if first { a.join(" ") } else { b.join(" ") });
+                    }
                 }
             }
             let sep = ["\n", "\r\n", "\n\n", "\r\n\r\n"][sep];

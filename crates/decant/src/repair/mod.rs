@@ -13,8 +13,10 @@
 //! * **near repeats** (`near_repeat`): a paragraph in a later copy that sits where the
 //!   copies align (right after or right before a removed repeat) and shares at least
 //!   [`RepairConfig::near_similarity`] of the word pairs of the smaller of the two with the
-//!   paragraph at the aligned place in the earlier copy. The version with more words is
-//!   kept, in the earlier copy's place.
+//!   paragraph at the aligned place in the earlier copy, or, when short, lies wholly inside
+//!   it (the later copy split a paragraph). The version with more words is kept, in the
+//!   earlier copy's place, unless it also holds most of the next paragraph (the later copy
+//!   merged two paragraphs: then the earlier ones stay).
 //! * **paragraphs found only in a later copy** are moved to where the copies agree: a new
 //!   paragraph that sits between two removed runs of a later copy goes right after the
 //!   earlier twin of the paragraph that precedes it (the seed's extra paragraph goes after
@@ -260,29 +262,49 @@ impl Repairer {
         }
         for k in 0..content.len() {
             let i = content[k];
-            if rep[i].is_some() || repeated[i] || !long(i) {
+            if rep[i].is_some() || repeated[i] {
                 continue;
             }
             let usable = |c: &usize| *c < i && rep[*c].is_none() && long(*c);
-            let after_prev = k
-                .checked_sub(1)
-                .and_then(|p| anchor(&rep, content[p]))
-                .and_then(|of| content.get(pos[of] + 1).copied())
-                .filter(usable);
-            let cand = after_prev.or_else(|| {
+            // Where the copies align: after the twin of the previous repeat (or on that twin,
+            // when the previous line is itself a piece of it), or before the twin of the next.
+            let prev = k.checked_sub(1).map(|p| content[p]);
+            let prev_of = prev.and_then(|p| anchor(&rep, p));
+            let candidates = [
+                prev_of.and_then(|of| content.get(pos[of] + 1).copied()),
+                prev.filter(|&p| {
+                    matches!(
+                        rep[p],
+                        Some(Rep {
+                            kind: RepKind::Near(_),
+                            ..
+                        })
+                    )
+                })
+                .and(prev_of),
                 content
                     .get(k + 1)
                     .and_then(|&nx| anchor(&rep, nx))
-                    .and_then(|of| pos[of].checked_sub(1).map(|p| content[p]))
-                    .filter(usable)
-            });
-            if let Some(c) = cand {
-                let sim = similarity(ut(i), ut(c));
+                    .and_then(|of| pos[of].checked_sub(1).map(|p| content[p])),
+            ];
+            for c in candidates.into_iter().flatten().filter(usable) {
+                // A long paragraph is compared by shared word pairs; a short one (a piece of
+                // a paragraph that the later copy split in two) must lie wholly inside it.
+                let sim = if long(i) {
+                    similarity(ut(i), ut(c))
+                } else if text::words(ut(i)).nth(MIN_PIECE_WORDS - 1).is_some()
+                    && text::normalize(ut(c)).contains(&text::normalize(ut(i)))
+                {
+                    1.0
+                } else {
+                    0.0
+                };
                 if sim >= cfg.near_similarity {
                     rep[i] = Some(Rep {
                         of: c,
                         kind: RepKind::Near(sim),
                     });
+                    break;
                 }
             }
         }
@@ -340,7 +362,13 @@ impl Repairer {
                         fate[i] = Fate::Remove(Reason::RepeatedBlock, Some(r.of));
                     }
                     RepKind::Near(_) => {
+                        // The fuller version wins, unless it merges the next paragraph
+                        // too (which stays on its own).
+                        let merges_next = content
+                            .get(pos[r.of] + 1)
+                            .is_some_and(|&nx| similarity(ut(i), ut(nx)) >= 0.5);
                         if replaced_by[r.of].is_none()
+                            && !merges_next
                             && text::words(ut(i)).count() > text::words(ut(r.of)).count()
                         {
                             fate[i] = Fate::Replaces(r.of);
@@ -574,6 +602,10 @@ impl Repairer {
 /// How many new paragraphs a later copy may insert between two parts of itself for a run of
 /// short repeats after them to still count as part of that copy.
 const MAX_NEW_BETWEEN: usize = 3;
+
+/// A short line of a later copy must have at least this many words to count as a piece of
+/// the aligned paragraph.
+const MIN_PIECE_WORDS: usize = 4;
 
 /// How many short lines (byline, date) may stand between a headline and its repeat.
 const MAX_HEADLINE_GAP: usize = 2;

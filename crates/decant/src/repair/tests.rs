@@ -511,3 +511,39 @@ fn a_pull_quote_repeated_once_goes() {
         &[("repeated_block", [4, 4])],
     );
 }
+
+#[test]
+fn a_later_copy_that_splits_a_paragraph_adds_nothing() {
+    let (s1, s2) = P[2].split_at(P[2].find(" the authority's").unwrap());
+    let s2 = s2.trim_start();
+    let input = join(&[P[0], P[1], P[2], P[3], P[0], P[1], s1, s2, P[3]]);
+    let expected = join(&[P[0], P[1], P[2], P[3]]);
+    let edits = check(
+        &input,
+        &expected,
+        &[
+            ("repeated_block", [5, 6]),
+            ("near_repeat", [7, 7]),
+            ("near_repeat", [8, 8]),
+            ("repeated_block", [9, 9]),
+        ],
+    );
+    assert_eq!(edits[1].repeat_of, Some([3, 3]));
+    assert_eq!(edits[2].repeat_of, Some([3, 3]));
+}
+
+#[test]
+fn a_later_copy_that_merges_two_paragraphs_keeps_them_apart() {
+    let merged = format!("{} {}", P[1], P[2]);
+    let input = join(&[P[0], P[1], P[2], P[3], P[0], &merged, P[3]]);
+    let expected = join(&[P[0], P[1], P[2], P[3]]);
+    check(
+        &input,
+        &expected,
+        &[
+            ("repeated_block", [5, 5]),
+            ("near_repeat", [6, 6]),
+            ("repeated_block", [7, 7]),
+        ],
+    );
+}
