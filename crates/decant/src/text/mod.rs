@@ -53,7 +53,7 @@ impl Iterator for Lines<'_> {
         let bytes = self.text.as_bytes();
         let start = self.pos;
         self.number += 1;
-        let (mut end, next) = match bytes[start..].iter().position(|&b| b == b'\n') {
+        let (mut end, next) = match memchr::memchr(b'\n', &bytes[start..]) {
             Some(i) => (start + i, start + i + 1),
             None => (bytes.len(), bytes.len()),
         };
@@ -84,7 +84,8 @@ pub fn lines(text: &str) -> Lines<'_> {
 
 /// True when `line` holds nothing but whitespace.
 pub fn is_blank(line: &str) -> bool {
-    line.chars().all(char::is_whitespace)
+    line.bytes().all(|b| b.is_ascii_whitespace() || b == 0x0B)
+        || line.chars().all(char::is_whitespace)
 }
 
 /// Whether `c` belongs to a word (see the module docs).
