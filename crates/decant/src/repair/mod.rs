@@ -367,9 +367,11 @@ impl Repairer {
                         let merges_next = content
                             .get(pos[r.of] + 1)
                             .is_some_and(|&nx| similarity(ut(i), ut(nx)) >= 0.5);
+                        // A line marked as a teaser never takes a paragraph's place.
                         if replaced_by[r.of].is_none()
                             && !merges_next
                             && text::words(ut(i)).count() > text::words(ut(r.of)).count()
+                            && !(maybe_teaser(ut(i)) && teaser_core(ut(i), false).is_some())
                         {
                             fate[i] = Fate::Replaces(r.of);
                             fate[r.of] = Fate::Remove(Reason::NearRepeat, Some(i));

@@ -547,3 +547,18 @@ fn a_later_copy_that_merges_two_paragraphs_keeps_them_apart() {
         ],
     );
 }
+
+/// Found by `cargo fuzz run repair` (fuzz/regressions/repair/idempotence-teaser-replaces.txt):
+/// a longer near repeat that ends in an ellipsis took the earlier paragraph's place, and the
+/// second pass then removed it as a teaser.
+#[test]
+fn fuzz_idempotence_teaser_replaces() {
+    let input = "The Riverside library reopened its doors on Saturday after a two-year restoration of the old building.\nThe restored reading room keeps its original oak shelves, but the roof, the heating and the wiring are new.\nThe Riverside public library reopened its doors on Saturday after a two-year restoration of the old building\u{2026}\nThe restored reading room keeps its original oak shelves, but the roof, the heating and the wiring are new.\nThe Riverside public library reopened its doors on Saturday after a two-year restoration of the old building, the mayor said.\n";
+    let lines: Vec<&str> = input.lines().collect();
+    let expected = format!("{}\n{}\n{}\n", lines[0], lines[1], lines[4]);
+    check(
+        input,
+        &expected,
+        &[("near_repeat", [3, 3]), ("repeated_block", [4, 4])],
+    );
+}
