@@ -200,7 +200,7 @@ impl Writer<'_> {
         let text = repaired.unwrap_or(&doc.text);
         let as_text = self.job.inputs[input].format == Format::Text
             && (self.stdout_text || matches!(self.job.destination, Destination::Dir(_)));
-        let field = self.job.fields.text.clone();
+        let job = self.job;
         let newline = self.stdout_text && !text.ends_with('\n') && !text.is_empty();
         let out = self.output_for(input)?;
         if as_text {
@@ -220,7 +220,11 @@ impl Writer<'_> {
                 out.write_json(t)?;
                 out.write_all(&r.raw.as_bytes()[end..])?;
             }
-            (None, _) => out.write_json(&serde_json::json!({ "id": doc.id, field: text }))?,
+            (None, _) => {
+                out.write_json(
+                    &serde_json::json!({ "id": doc.id, job.fields.text.as_str(): text }),
+                )?;
+            }
         }
         out.write_all(b"\n")
     }

@@ -107,17 +107,12 @@ pub fn is_jsonl_path(path: &Path) -> bool {
 pub struct LazyJsonl {
     path: PathBuf,
     out: Option<Output>,
-    count: u64,
 }
 
 impl LazyJsonl {
     /// A file at `path`, not created yet.
     pub fn new(path: PathBuf) -> Self {
-        LazyJsonl {
-            path,
-            out: None,
-            count: 0,
-        }
+        LazyJsonl { path, out: None }
     }
 
     /// Appends one record.
@@ -125,21 +120,10 @@ impl LazyJsonl {
         if self.out.is_none() {
             self.out = Some(Output::create(&self.path)?);
         }
-        self.count += 1;
         self.out
             .as_mut()
             .expect("created above")
             .write_json_line(value)
-    }
-
-    /// Records written.
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
-    /// The path.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Finishes the file if it was created.
