@@ -723,7 +723,23 @@ fn word_count(s: &str) -> usize {
 }
 
 fn has(hay: &str, needle: &str) -> bool {
-    memchr::memmem::find(hay.as_bytes(), needle.as_bytes()).is_some()
+    // Short lines are the common case here: a plain search beats building a searcher.
+    if hay.len() < 256 {
+        hay.contains(needle)
+    } else {
+        memchr::memmem::find(hay.as_bytes(), needle.as_bytes()).is_some()
+    }
+}
+
+/// Whether any of `prefixes` starts `s` as whole words, looking only at those whose first
+/// byte matches (most lines start with a letter no prompt starts with).
+fn starts_with_any(s: &str, prefixes: &[&str]) -> bool {
+    let Some(&first) = s.as_bytes().first() else {
+        return false;
+    };
+    prefixes
+        .iter()
+        .any(|p| p.as_bytes().first() == Some(&first) && starts_with_word(s, p))
 }
 
 fn starts_with_word(s: &str, prefix: &str) -> bool {
@@ -757,18 +773,21 @@ pub fn match_line(norm: &str) -> Option<&'static str> {
     }
     if words <= 10 && stripped.bytes().any(|b| b.is_ascii_digit()) {
         for p in DATELINE_PREFIXES {
-            if starts_with_word(stripped, p) && word_count(&stripped[p.len()..]) <= 8 {
+            if p.as_bytes()[0] == stripped.as_bytes()[0]
+                && starts_with_word(stripped, p)
+                && word_count(&stripped[p.len()..]) <= 8
+            {
                 return Some("dateline");
             }
         }
     }
     if words <= 15
-        && PROMPTS.iter().any(|p| starts_with_word(stripped, p))
+        && starts_with_any(stripped, PROMPTS)
         && crate::text::words(norm).any(|w| PLATFORMS.contains(&w))
     {
         return Some("social");
     }
-    if words <= 10 && SELF_PROMPTS.iter().any(|p| starts_with_word(stripped, p)) {
+    if words <= 10 && starts_with_any(stripped, SELF_PROMPTS) {
         return Some("social");
     }
     if has(norm, "cookie") && COOKIE_CONTEXT.iter().any(|c| has(norm, c)) {
@@ -799,22 +818,23 @@ pub fn match_line(norm: &str) -> Option<&'static str> {
 /// A line made only of known phrases joined by separators ("ADVERTISEMENT - CONTINUE
 /// READING BELOW", "Privacy Policy | Terms of Service").
 fn is_composite(s: &str) -> bool {
-    let set = phrase_set();
-    for sep in [" - ", " | ", " / ", " · ", " • ", ": "] {
-        let segs: Vec<&str> = s.split(sep).map(strip_decoration).collect();
-        if segs.len() >= 2 && segs.iter().all(|seg| set.contains(seg)) {
-            return true;
-        }
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'-' | b'|' | b'/' | b':' | 0xC2 | 0xE2))
+    {
+        return false;
     }
-    false
+    let set = phrase_set();
+    [" - ", " | ", " / ", " · ", " • ", ": "]
+        .iter()
+        .any(|sep| s.contains(sep) && s.split(sep).all(|seg| set.contains(strip_decoration(seg))))
 }
 
 fn is_navigation(s: &str) -> bool {
-    if !s
-        .bytes()
-        .any(|b| matches!(b, b'|' | b'>' | b'/' | 0xC2 | 0xE2))
+    if memchr::memchr3(b'|', b'>', b'/', s.as_bytes()).is_none()
+        && !s.contains(['·', '•', '»', '›'])
     {
-        return false; // no separator byte: '|', '>', '/', or the lead byte of '·', '»', '•', '›'
+        return false; // no separator at all
     }
     for sep in [" | ", " · ", " • "] {
         let segs: Vec<&str> = s.split(sep).collect();

@@ -150,10 +150,16 @@ pub fn normalize_into(text: &str, out: &mut String) {
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
-            // A run of printable ASCII other than space and backtick: copied and lowercased
-            // in bulk.
+            // A run of printable ASCII (no backtick), words joined by single spaces:
+            // copied and lowercased in bulk.
+            let printable = |c: u8| c > b' ' && c < 0x7f && c != b'`';
             let start = i;
-            while i < bytes.len() && bytes[i] > b' ' && bytes[i] < 0x7f && bytes[i] != b'`' {
+            while i < bytes.len()
+                && (printable(bytes[i])
+                    || (bytes[i] == b' '
+                        && i > start
+                        && bytes.get(i + 1).is_some_and(|&c| printable(c))))
+            {
                 i += 1;
             }
             if i > start {
@@ -284,14 +290,11 @@ pub fn fingerprint(norm: &str) -> Option<u64> {
     // streams give equal hashes; callers confirm a match with [`same_fingerprint`].
     const PRIME: u64 = 0x0000_0100_0000_01B3;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut alnum = false;
-    let mut non_ascii = false;
     for c in printed(norm) {
         h = (h ^ u64::from(c)).wrapping_mul(PRIME);
-        alnum |= c.is_ascii_alphanumeric();
-        non_ascii |= c >= 0x80;
     }
-    let alnum = alnum || (non_ascii && norm.chars().any(char::is_alphanumeric));
+    let alnum = norm.bytes().any(|b| b.is_ascii_alphanumeric())
+        || (!norm.is_ascii() && norm.chars().any(char::is_alphanumeric));
     alnum.then(|| {
         h ^= h >> 29;
         h.wrapping_mul(0xff51_afd7_ed55_8ccd)
@@ -307,6 +310,39 @@ pub fn same_fingerprint(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The definition, one character at a time; the fast paths must agree with it.
+    fn reference_normalize(text: &str) -> String {
+        let mut out = String::new();
+        let mut pending = false;
+        for c in text.chars() {
+            let emit: Option<String> = match fold(c) {
+                Fold::Space => {
+                    pending = true;
+                    None
+                }
+                Fold::Drop => None,
+                Fold::Str(s) => Some(s.to_owned()),
+                Fold::Keep(c) => Some(c.to_lowercase().collect()),
+            };
+            if let Some(e) = emit {
+                if pending && !out.is_empty() {
+                    out.push(' ');
+                }
+                pending = false;
+                out.push_str(&e);
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn fast_paths_agree_with_the_definition(s in "[a-zA-Z \\x01\\x0b\\x1c\\x7f`'\"\t\r.,:;-]{0,40}|[a-zA-Zé É\u{a0}\u{2019}\u{201c}\u{2014}\u{200b}\u{2026}`\t.-]{0,40}") {
+            prop_assert_eq!(normalize(&s), reference_normalize(&s));
+        }
+    }
 
     #[test]
     fn lines_keep_offsets_and_terminators() {
