@@ -27,8 +27,13 @@
 //! 5. `social`: at most 15 words, starting with a prompt ("follow", "share", "sign up",
 //!    "join us", "like us", …) and naming a platform or a newsletter; or at most 10 words
 //!    starting with a prompt that needs no platform ("Click here …", "Subscribe to …").
-//! 6. `cookie`: at most 60 words, mentioning cookies together with the site or the reader's
-//!    consent ("we use cookies", "accept all cookies", "Wir verwenden Cookies", …).
+//! 6. `cookie`: at most 60 words, the word "cookie(s)", a notice phrase ("we use cookies",
+//!    "accept all", "Wir verwenden Cookies", …) and a word about the site or the visit
+//!    ("site", "browsing", "experience", "Website", "navigation", …); a sentence about HTTP
+//!    cookies in technical prose has no such word. Phrases match at word boundaries.
+//!
+//! The templated rules (2–5, 7–9) only look at lines of at most 200 bytes: word counts say
+//! little about scripts written without spaces.
 //! 7. `phrase` (composite): two or more phrases of the list joined by ` - `, ` | `, ` / `,
 //!    ` · `, ` • ` or `: ` ("ADVERTISEMENT - CONTINUE READING BELOW").
 //! 8. `tags`: a tag or topic label and a colon ("Tags: Syria, Russia", "Themen: …"), at most
@@ -548,7 +553,8 @@ const PROMPTS: &[&str] = &[
     "connect with",
     "find us",
     "download our",
-    "get the",
+    "download the",
+    "join our",
     "have a news tip",
     "got a news tip",
     "folgen sie",
@@ -578,6 +584,7 @@ const PROMPTS: &[&str] = &[
 
 /// Prompts that make a short line (at most 10 words) a widget on their own.
 const SELF_PROMPTS: &[&str] = &[
+    "click to",
     "click here",
     "tap here",
     "subscribe to",
@@ -623,6 +630,35 @@ const PLATFORMS: &[&str] = &[
     "tip",
     "flipboard",
     "app",
+];
+
+/// Words (as word prefixes) that tie a line about cookies to the site being browsed: a
+/// consent notice names the site or the reader's visit, a text about HTTP cookies does not.
+const COOKIE_SITE: &[&str] = &[
+    "site",
+    "website",
+    "webseite",
+    "web",
+    "page",
+    "seite",
+    "sitio",
+    "sito",
+    "browse",
+    "browsing",
+    "navigat",
+    "navega",
+    "poursuivant",
+    "continuing",
+    "experience",
+    "expérience",
+    "experiencia",
+    "esperienza",
+    "experiência",
+    "ervaring",
+    "nutzererlebnis",
+    "nutzung",
+    "surfen",
+    "bezoek",
 ];
 
 /// Phrases that make a line about cookies a consent notice rather than a recipe.
@@ -756,22 +792,22 @@ pub fn match_line(norm: &str) -> Option<&'static str> {
         return None;
     }
     let words = word_count(stripped);
-    if words > 60 {
+    if words > 60 || stripped.len() > MAX_NOTICE_BYTES {
         return None; // longer than any widget line, cookie notices included
     }
     if words <= 8 && phrase_set().contains(stripped) {
         return Some("phrase");
     }
-    if words <= 20
-        && (has(norm, "©") || has(norm, "(c)") || has(norm, "copyright"))
-        && (RIGHTS.iter().any(|r| has(norm, r)) || (has(norm, "©") && words <= 12))
-    {
+    // Word counts say little about text without spaces (Chinese, Japanese, Thai): the
+    // templated rules below also need a short line in bytes.
+    let short = stripped.len() <= MAX_WIDGET_BYTES;
+    if short && words <= 20 && is_copyright(norm, stripped, words) {
         return Some("copyright");
     }
-    if words <= 40 && is_navigation(stripped) {
+    if short && words <= 40 && is_navigation(stripped) {
         return Some("navigation");
     }
-    if words <= 10 && stripped.bytes().any(|b| b.is_ascii_digit()) {
+    if short && words <= 10 && stripped.bytes().any(|b| b.is_ascii_digit()) {
         for p in DATELINE_PREFIXES {
             if p.as_bytes()[0] == stripped.as_bytes()[0]
                 && starts_with_word(stripped, p)
@@ -781,38 +817,92 @@ pub fn match_line(norm: &str) -> Option<&'static str> {
             }
         }
     }
-    if words <= 15
+    if short
+        && words <= 15
         && starts_with_any(stripped, PROMPTS)
         && crate::text::words(norm).any(|w| PLATFORMS.contains(&w))
     {
         return Some("social");
     }
-    if words <= 10 && starts_with_any(stripped, SELF_PROMPTS) {
+    if short && words <= 10 && starts_with_any(stripped, SELF_PROMPTS) {
         return Some("social");
     }
-    if has(norm, "cookie") && COOKIE_CONTEXT.iter().any(|c| has(norm, c)) {
+    if has_word(norm, "cookie", false)
+        && COOKIE_CONTEXT.iter().any(|c| has_word(norm, c, true))
+        && COOKIE_SITE.iter().any(|c| has_word(norm, c, false))
+    {
         return Some("cookie");
     }
-    if (2..=12).contains(&words) && is_composite(stripped) {
+    if short && (2..=12).contains(&words) && is_composite(stripped) {
         return Some("phrase");
     }
-    if words <= 20 {
+    if short && words <= 20 {
         if let Some((label, rest)) = stripped.split_once(':') {
-            if TAG_LABELS.contains(&strip_decoration(label)) && !rest.trim().is_empty() {
+            let label = strip_decoration(label);
+            if TAG_LABELS.contains(&label) && !rest.trim().is_empty() {
                 return Some("tags");
             }
-        }
-        if let Some((label, _)) = stripped.split_once(':') {
-            let label = strip_decoration(label);
             // A link title, not a sentence: "See also: the man pages, which …." stays.
             let end = norm.trim_end();
             let sentence = end.ends_with('.') && !end.ends_with("...");
-            if RELATED_LABELS.contains(&label) && !sentence {
+            // …and a title has a few words ("See also: drm_init()" is documentation).
+            if RELATED_LABELS.contains(&label) && !sentence && word_count(rest.trim()) >= 3 {
                 return Some("related_link");
             }
         }
     }
     None
+}
+
+/// The longest line (in bytes, after stripping) that can be a cookie notice.
+const MAX_NOTICE_BYTES: usize = 600;
+/// The longest line (in bytes) that the templated rules (copyright, navigation, dateline,
+/// prompts, tags, related links) consider.
+const MAX_WIDGET_BYTES: usize = 200;
+
+/// A rights line ("Copyright © 2016 The Daily Courier. All rights reserved.") or a short
+/// line that starts with a copyright sign or a year after one ("© 2019 Metro Herald").
+fn is_copyright(norm: &str, stripped: &str, words: usize) -> bool {
+    let sign = has(norm, "©") || has_word(norm, "(c)", false) || has_word(norm, "copyright", false);
+    if !sign {
+        return false;
+    }
+    if RIGHTS.iter().any(|r| has(norm, r)) {
+        return true;
+    }
+    // "© Site", "(c) Site", or "Copyright" followed by a sign or a year (not "Copyright
+    // does not cover ideas.").
+    let after_sign = stripped
+        .strip_prefix('©')
+        .or_else(|| stripped.strip_prefix("(c)"))
+        .or_else(|| {
+            stripped
+                .strip_prefix("copyright")
+                .map(str::trim_start)
+                .filter(|r| {
+                    r.starts_with(['©', '(']) || r.starts_with(|c: char| c.is_ascii_digit())
+                })
+        });
+    words <= 12
+        && (after_sign.is_some()
+            || norm
+                .split('©')
+                .skip(1)
+                .any(|rest| rest.trim_start().starts_with(|c: char| c.is_ascii_digit())))
+}
+
+/// Whether `needle` occurs in `hay` starting at a word boundary (and, with `whole`, ending
+/// at one too): "use cookies" is not found in "because cookies".
+fn has_word(hay: &str, needle: &str, whole: bool) -> bool {
+    if !has(hay, needle) {
+        return false;
+    }
+    hay.match_indices(needle).any(|(i, m)| {
+        let before = hay[..i].chars().next_back();
+        let after = hay[i + m.len()..].chars().next();
+        !before.is_some_and(crate::text::is_word_char)
+            && (!whole || !after.is_some_and(crate::text::is_word_char))
+    })
 }
 
 /// A line made only of known phrases joined by separators ("ADVERTISEMENT - CONTINUE
@@ -961,6 +1051,14 @@ mod tests {
             "Published in 1851, the novel sold poorly at first but later became a classic of American literature.",
             "Share prices fell 3% on Monday.",
             "Stand up for 5 minutes every hour.",
+            "Because cookies are finite in size, wrapping/overflow is possible.",
+            "Copyright does not cover ideas.",
+            "copyright notice carried by the various flavors of...",
+            "See also: drm_writeback_connector_init()",
+            "Lorsqu'il est nécessaire d'enregistrer des données du client, on utilise des cookies HTTP.",
+            "\u{2022} get the metadata information of the video/game/app content which",
+            "This \u{201C}ought to be enough for anybody\u{201D} \u{A9}.",
+            "移行期間は完全に透過的にできない、フランス語テキストが「Ã©」、「Ã¨」などの文字列で置き換えられた場合、これはおそらく UTF-8 にエンコードされたファイルを ISO-8859-1 で解釈して表示したということでしょう。",
             "Tags are small pieces of paper: he wrote 12 of them.",
             "See also: the Linux man pages, which are kept separately from the kernel's own documentation.",
         ] {
