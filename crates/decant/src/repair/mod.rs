@@ -501,10 +501,15 @@ impl Repairer {
         let mut edits: Vec<Edit> = Vec::new();
         let mut last: Option<(usize, Option<usize>)> = None; // (unit, of) of the last edit's end
         for i in 0..n {
-            let Fate::Remove(reason, of) = fate[i] else {
+            let Fate::Remove(mut reason, mut of) = fate[i] else {
                 last = None;
                 continue;
             };
+            // The copy of a teaser is a teaser of the same paragraph.
+            if let Some(Fate::Remove(Reason::Teaser, target)) = of.map(|o| fate[o]) {
+                reason = Reason::Teaser;
+                of = target;
+            }
             let similarity = rep[i]
                 .or_else(|| replaced_by[i].and_then(|l| rep[l]))
                 .and_then(|r| match r.kind {
