@@ -469,10 +469,15 @@ impl Repairer {
             };
             if let Some(of) = repeat_of {
                 // The copies agree on a place only when the repeats around the waiting
-                // paragraphs are neighbours in the earlier copy (P3 … new … P4); a copy
-                // that jumps elsewhere says nothing, and the paragraphs stay in order.
-                let agreed = cursor
-                    .filter(|&c| list.contains(c) && list.contains(of) && pos[of] == pos[c] + 1);
+                // paragraphs are close in the earlier copy and in the same order (P3 … new
+                // … P4, or P2 … new … P4 where the later copy replaced P3); a copy that
+                // jumps elsewhere says nothing, and the paragraphs stay in order.
+                let agreed = cursor.filter(|&c| {
+                    list.contains(c)
+                        && list.contains(of)
+                        && pos[of] > pos[c]
+                        && pos[of] - pos[c] <= 1 + MAX_NEW_BETWEEN
+                });
                 for p in pending.drain(..) {
                     if agreed.is_some() {
                         list.insert_before(of, p);

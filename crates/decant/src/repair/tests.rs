@@ -562,3 +562,32 @@ fn fuzz_idempotence_teaser_replaces() {
         &[("near_repeat", [3, 3]), ("repeated_block", [4, 4])],
     );
 }
+
+#[test]
+fn a_later_copy_that_replaces_a_paragraph_puts_the_new_one_in_its_place() {
+    // The later copy drops P3 and has a new paragraph where it stood.
+    let input = join(&[
+        P[0],
+        P[1],
+        P[2],
+        P[3],
+        P[4],
+        "Read more",
+        P[0],
+        P[1],
+        NEW,
+        P[3],
+        P[4],
+    ]);
+    let expected = join(&[P[0], P[1], P[2], NEW, P[3], P[4]]);
+    check(
+        &input,
+        &expected,
+        &[
+            ("boilerplate_line", [6, 6]),
+            ("repeated_block", [7, 8]),
+            ("moved", [9, 9]),
+            ("repeated_block", [10, 11]),
+        ],
+    );
+}
