@@ -419,36 +419,6 @@ impl Repairer {
             }
         }
 
-        // 5b. The headline repeated as the first body line: the first paragraph again within
-        // the next three, with only short lines (a byline, a date) between. A line kept a
-        // third time anywhere is not a scraped headline but spam or style, and stays for
-        // the quality rules to judge.
-        let kept: Vec<usize> = content
-            .iter()
-            .copied()
-            .filter(|&i| matches!(fate[i], Fate::Keep | Fate::Replaces(_)))
-            .collect();
-        if let Some((&h, rest)) = kept.split_first() {
-            let same = |a: usize, b: usize| {
-                units[a].key.is_some()
-                    && units[a].key == units[b].key
-                    && text::same_fingerprint(ut(a), ut(b))
-            };
-            let limit = rest.len().min(MAX_HEADLINE_GAP + 1);
-            if let Some(k) = (0..limit).find(|&k| same(h, rest[k])) {
-                let i = rest[k];
-                // Lines between are a byline or a date: short and found only once. (A chorus
-                // repeats its first line after others that repeat too.)
-                let between_short = rest[..k]
-                    .iter()
-                    .all(|&x| !long(x) && !kept.iter().any(|&y| y != x && same(x, y)));
-                let elsewhere = rest.iter().any(|&x| x != i && same(h, x));
-                if fate[i] == Fate::Keep && between_short && !elsewhere {
-                    fate[i] = Fate::Remove(Reason::RepeatedHeadline, Some(h));
-                }
-            }
-        }
-
         // 6. Order: kept units in place, except those a later copy places elsewhere. A
         // new paragraph of a later copy waits until the next repeat shows where that copy
         // is; it then goes right before the earlier twin of that repeat when the copies
@@ -497,6 +467,35 @@ impl Repairer {
         }
         for p in pending {
             list.push_back(p);
+        }
+        // 7. The headline repeated as the first body line, judged in output order: the
+        // first paragraph again within the next three, with only short lines (a byline, a
+        // date) between. A line kept a third time anywhere is not a scraped headline but
+        // spam or style, and stays for the quality rules to judge.
+        let kept: Vec<usize> = list.iter().collect();
+        let shown = |slot: usize| replaced_by[slot].unwrap_or(slot);
+        if let Some((&h, rest)) = kept.split_first() {
+            let same = |a: usize, b: usize| {
+                let (a, b) = (shown(a), shown(b));
+                units[a].key.is_some()
+                    && units[a].key == units[b].key
+                    && text::same_fingerprint(ut(a), ut(b))
+            };
+            let limit = rest.len().min(MAX_HEADLINE_GAP + 1);
+            if let Some(k) = (0..limit).find(|&k| same(h, rest[k])) {
+                let i = rest[k];
+                // Lines between are a byline or a date: short and found only once. (A chorus
+                // repeats its first line after others that repeat too.)
+                let between_short = rest[..k]
+                    .iter()
+                    .all(|&x| !long(shown(x)) && !kept.iter().any(|&y| y != x && same(x, y)));
+                let elsewhere = rest.iter().any(|&x| x != i && same(h, x));
+                if fate[i] == Fate::Keep && between_short && !elsewhere {
+                    fate[i] = Fate::Remove(Reason::RepeatedHeadline, Some(shown(h)));
+                    list.remove(i);
+                    moved.retain(|&p| p != i);
+                }
+            }
         }
         let moves: Vec<(usize, usize)> = moved.iter().map(|&p| (p, list.prev[p])).collect();
         let display = |slot: usize| replaced_by[slot].unwrap_or(slot);
@@ -655,6 +654,28 @@ impl Slots {
             self.next[self.tail] = u;
         }
         self.tail = u;
+    }
+
+    fn remove(&mut self, u: usize) {
+        let (pv, nx) = (self.prev[u], self.next[u]);
+        if pv == Self::NONE {
+            self.head = nx;
+        } else {
+            self.next[pv] = nx;
+        }
+        if nx == Self::NONE {
+            self.tail = pv;
+        } else {
+            self.prev[nx] = pv;
+        }
+        self.prev[u] = Self::NONE;
+        self.next[u] = Self::NONE;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors((self.head != Self::NONE).then_some(self.head), |&u| {
+            (self.next[u] != Self::NONE).then_some(self.next[u])
+        })
     }
 
     fn insert_after(&mut self, at: usize, u: usize) {
