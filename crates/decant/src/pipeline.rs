@@ -145,10 +145,12 @@ fn reader_thread(inputs: &[InputFile], tx: &std::sync::mpsc::SyncSender<Batch>) 
 /// Checks that no two inputs would be written to the same output file and that no output
 /// overwrites an input.
 fn check_destination(job: &RepairJob) -> Result<()> {
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
+    // Each path is resolved once: a run may name many thousands of inputs.
+    let inputs: std::collections::HashMap<PathBuf, &str> = job
+        .inputs
+        .iter()
+        .filter_map(|i| Some((i.path.canonicalize().ok()?, &*i.display)))
+        .collect();
     let outputs: Vec<PathBuf> = match &job.destination {
         Destination::Stdout => Vec::new(),
         Destination::Jsonl(p) => vec![p.clone()],
@@ -156,17 +158,16 @@ fn check_destination(job: &RepairJob) -> Result<()> {
     };
     let mut seen = std::collections::HashSet::new();
     for o in &outputs {
-        if !seen.insert(o) && matches!(job.destination, Destination::Dir(_)) {
+        if !seen.insert(o) {
             return Err(Error::Config(format!(
                 "two inputs would be written to {}; repair them in separate runs",
                 o.display()
             )));
         }
-        if let Some(i) = job.inputs.iter().find(|i| same(&i.path, o)) {
+        if let Some(input) = o.canonicalize().ok().and_then(|c| inputs.get(&c)) {
             return Err(Error::Config(format!(
-                "output {} would overwrite input {}",
-                o.display(),
-                i.display
+                "output {} would overwrite input {input}",
+                o.display()
             )));
         }
     }
