@@ -218,7 +218,7 @@ impl Writer<'_> {
                 // new text escaped.
                 let (start, end) = r.text_span;
                 out.write_all(&r.raw.as_bytes()[..start])?;
-                out.write_json(t)?;
+                out.write_json_str(t)?;
                 out.write_all(&r.raw.as_bytes()[end..])?;
             }
             (None, _) => {

@@ -150,8 +150,31 @@ pub fn normalize_into(text: &str, out: &mut String) {
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
-            // A run of printable ASCII (no backtick), words joined by single spaces:
-            // copied and lowercased in bulk.
+            // The ASCII stretch up to the next non-ASCII character: when it is plain (single
+            // spaces inside, nothing to fold), it is copied and lowercased in one go.
+            let end = i + bytes[i..]
+                .iter()
+                .position(|&c| c >= 0x80)
+                .unwrap_or(bytes.len() - i);
+            let lead = bytes[i..end].iter().take_while(|&&c| c == b' ').count();
+            let trail = bytes[i + lead..end]
+                .iter()
+                .rev()
+                .take_while(|&&c| c == b' ')
+                .count();
+            let core = i + lead..end - trail;
+            if !core.is_empty() && is_plain_ascii(&bytes[core.clone()]) {
+                pending_space |= lead > 0;
+                sep(out, &mut pending_space);
+                let at = out.len();
+                out.push_str(&text[core]);
+                out[at..].make_ascii_lowercase();
+                pending_space |= trail > 0;
+                i = end;
+                continue;
+            }
+            // Otherwise a run of printable ASCII (no backtick), words joined by single
+            // spaces, copied and lowercased in bulk, and the rest byte by byte.
             let printable = |c: u8| c > b' ' && c < 0x7f && c != b'`';
             let start = i;
             while i < bytes.len()
