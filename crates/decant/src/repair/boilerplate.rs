@@ -791,16 +791,23 @@ pub fn match_line(norm: &str) -> Option<&'static str> {
         // A line of pure decoration ("* * *", "---") is a separator, not furniture we know.
         return None;
     }
-    let words = word_count(stripped);
-    if words > 60 || stripped.len() > MAX_NOTICE_BYTES {
+    if stripped.len() > MAX_NOTICE_BYTES {
         return None; // longer than any widget line, cookie notices included
+    }
+    // Word counts say little about text without spaces (Chinese, Japanese, Thai): the
+    // templated rules below also need a short line in bytes. A longer line can only be a
+    // cookie notice (checked first, without counting words, for speed).
+    let short = stripped.len() <= MAX_WIDGET_BYTES;
+    if !short {
+        return (is_cookie_notice(norm) && word_count(stripped) <= 60).then_some("cookie");
+    }
+    let words = word_count(stripped);
+    if words > 60 {
+        return None;
     }
     if words <= 8 && phrase_set().contains(stripped) {
         return Some("phrase");
     }
-    // Word counts say little about text without spaces (Chinese, Japanese, Thai): the
-    // templated rules below also need a short line in bytes.
-    let short = stripped.len() <= MAX_WIDGET_BYTES;
     if short && words <= 20 && is_copyright(norm, stripped, words) {
         return Some("copyright");
     }
@@ -827,10 +834,7 @@ pub fn match_line(norm: &str) -> Option<&'static str> {
     if short && words <= 10 && starts_with_any(stripped, SELF_PROMPTS) {
         return Some("social");
     }
-    if has_word(norm, "cookie", false)
-        && COOKIE_CONTEXT.iter().any(|c| has_word(norm, c, true))
-        && COOKIE_SITE.iter().any(|c| has_word(norm, c, false))
-    {
+    if is_cookie_notice(norm) {
         return Some("cookie");
     }
     if short && (2..=12).contains(&words) && is_composite(stripped) {
@@ -852,6 +856,12 @@ pub fn match_line(norm: &str) -> Option<&'static str> {
         }
     }
     None
+}
+
+fn is_cookie_notice(norm: &str) -> bool {
+    has_word(norm, "cookie", false)
+        && COOKIE_CONTEXT.iter().any(|c| has_word(norm, c, true))
+        && COOKIE_SITE.iter().any(|c| has_word(norm, c, false))
 }
 
 /// The longest line (in bytes, after stripping) that can be a cookie notice.
