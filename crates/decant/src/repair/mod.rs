@@ -384,7 +384,7 @@ impl Repairer {
             }
         }
 
-        // 5. Teasers of kept paragraphs, and boilerplate lines.
+        // 4. Teasers of kept paragraphs, and boilerplate lines.
         let mut norms: Option<Vec<String>> = None;
         for i in 0..n {
             if fate[i] != Fate::Keep {
@@ -419,7 +419,7 @@ impl Repairer {
             }
         }
 
-        // 6. Order: kept units in place, except those a later copy places elsewhere. A
+        // 5. Order: kept units in place, except those a later copy places elsewhere. A
         // new paragraph of a later copy waits until the next repeat shows where that copy
         // is; it then goes right before the earlier twin of that repeat when the copies
         // agree on the place.
@@ -468,7 +468,7 @@ impl Repairer {
         for p in pending {
             list.push_back(p);
         }
-        // 7. The headline repeated as the first body line, judged in output order: the
+        // 6. The headline repeated as the first body line, judged in output order: the
         // first paragraph again within the next three, with only short lines (a byline, a
         // date) between. A line kept a third time anywhere is not a scraped headline but
         // spam or style, and stays for the quality rules to judge.
