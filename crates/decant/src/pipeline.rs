@@ -287,35 +287,48 @@ pub fn run_repair(job: &RepairJob, observer: &mut dyn Observer) -> Result<Repair
     let mut errors = LazyJsonl::new(job.errors.clone());
     let mut summary = RepairSummary::default();
 
+    // Three stages overlap: a reader thread, a processing thread that runs each batch on
+    // the pool, and this thread, which writes batches in the order they were read.
     let (tx, rx) = sync_channel::<Batch>(4);
+    let (done_tx, done_rx) = sync_channel::<(usize, Vec<Processed>)>(2);
     let result = std::thread::scope(|s| {
         s.spawn(move || reader_thread(&job.inputs, &tx));
-        let rx = rx; // dropped on return, which stops the reader early on an error
-        for batch in &rx {
-            let input = &job.inputs[batch.input];
-            let processed: Vec<Processed> = pool.install(|| {
-                batch
-                    .items
-                    .into_par_iter()
-                    .map(
-                        |item| match item.and_then(|raw| read::parse(input, raw, &job.fields)) {
-                            Err(e) => Processed::Error(e),
-                            Ok(doc) => {
-                                let r = repairer.repair(&doc.text);
-                                let repaired = r.changed().then(|| r.text.into_owned());
-                                let edits = r.edits;
-                                Processed::Doc {
-                                    doc,
-                                    repaired,
-                                    edits,
+        let repairer = &repairer;
+        let pool = &pool;
+        s.spawn(move || {
+            for batch in &rx {
+                let input = &job.inputs[batch.input];
+                let processed: Vec<Processed> = pool.install(|| {
+                    batch
+                        .items
+                        .into_par_iter()
+                        .map(|item| {
+                            match item.and_then(|raw| read::parse(input, raw, &job.fields)) {
+                                Err(e) => Processed::Error(e),
+                                Ok(doc) => {
+                                    let r = repairer.repair(&doc.text);
+                                    let repaired = r.changed().then(|| r.text.into_owned());
+                                    let edits = r.edits;
+                                    Processed::Doc {
+                                        doc,
+                                        repaired,
+                                        edits,
+                                    }
                                 }
                             }
-                        },
-                    )
-                    .collect()
-            });
+                        })
+                        .collect()
+                });
+                // The writer hung up (an error): dropping `rx` stops the reader too.
+                if done_tx.send((batch.input, processed)).is_err() {
+                    return;
+                }
+            }
+        });
+        let done_rx = done_rx; // dropped on return, which stops the other stages early
+        for (input, processed) in &done_rx {
             if job.destination != Destination::Stdout || processed.is_empty() {
-                writer.output_for(batch.input)?;
+                writer.output_for(input)?;
             }
             for p in processed {
                 match p {
@@ -346,7 +359,7 @@ pub fn run_repair(job: &RepairJob, observer: &mut dyn Observer) -> Result<Repair
                                     (e.lines[1] - e.lines[0] + 1) as u64;
                             }
                         }
-                        writer.write(batch.input, &doc, repaired.as_deref())?;
+                        writer.write(input, &doc, repaired.as_deref())?;
                         if let Some(log) = log.as_mut() {
                             log.write_json_line(&LogRecord {
                                 id: &doc.id,
