@@ -327,7 +327,9 @@ pub fn run_repair(job: &RepairJob, observer: &mut dyn Observer) -> Result<Repair
         });
         let done_rx = done_rx; // dropped on return, which stops the other stages early
         for (input, processed) in &done_rx {
-            if job.destination != Destination::Stdout || processed.is_empty() {
+            // A JSONL input is mirrored even when empty; a text file whose one record could
+            // not be read gets no (empty, misleading) output file.
+            if job.inputs[input].format == Format::Jsonl {
                 writer.output_for(input)?;
             }
             for p in processed {

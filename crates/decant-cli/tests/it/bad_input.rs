@@ -174,3 +174,25 @@ fn unknown_format_is_fatal_and_named() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("unknown format"), "{}", stderr(&o));
 }
+
+#[test]
+fn an_unreadable_text_file_gets_no_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("bad.txt"), b"caf\xe9\n").unwrap();
+    fs::write(input.join("good.txt"), "fine\n").unwrap();
+    let out = dir.path().join("out");
+    let o = run(decant(&[
+        "repair",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(o.status.code(), Some(3));
+    assert!(!out.join("bad.txt").exists());
+    assert_eq!(fs::read_to_string(out.join("good.txt")).unwrap(), "fine\n");
+    let errors = json_lines(&fs::read_to_string(dir.path().join("out.errors.jsonl")).unwrap());
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["reason"], "invalid UTF-8 at byte 3");
+}

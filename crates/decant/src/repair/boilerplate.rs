@@ -940,8 +940,12 @@ fn is_navigation(s: &str) -> bool {
         let segs: Vec<&str> = s.split(sep).collect();
         if segs.len() >= 3
             && segs.iter().all(|seg| {
+                // Menu labels are words: "P(A | B) = …" is a formula, not a menu.
                 let seg = seg.trim();
-                !seg.is_empty() && word_count(seg) <= 4 && !seg.ends_with(['.', '?', '!'])
+                !seg.is_empty()
+                    && word_count(seg) <= 4
+                    && !seg.ends_with(['.', '?', '!'])
+                    && !seg.contains(['(', ')', '=', '+', '<', '{', '}', '[', ']'])
             })
         {
             return true;
@@ -1065,6 +1069,7 @@ mod tests {
             "Copyright does not cover ideas.",
             "copyright notice carried by the various flavors of...",
             "See also: drm_writeback_connector_init()",
+            "P(A | B) = P(B | A) P(A) / P(B)",
             "Lorsqu'il est nécessaire d'enregistrer des données du client, on utilise des cookies HTTP.",
             "\u{2022} get the metadata information of the video/game/app content which",
             "This \u{201C}ought to be enough for anybody\u{201D} \u{A9}.",
