@@ -43,6 +43,14 @@ pub fn run(mut cmd: Command) -> Output {
     cmd.stdin(Stdio::null()).output().unwrap()
 }
 
+/// The run ended with `code` and said `needle` on stderr.
+#[track_caller]
+pub fn assert_exit(o: &Output, code: i32, needle: impl AsRef<str>) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "{err}");
+    assert!(err.contains(needle.as_ref()), "{err}");
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

@@ -275,12 +275,7 @@ fn output_never_overwrites_input() {
         "-o",
         input.to_str().unwrap(),
     ]));
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("would overwrite input"),
-        "{}",
-        stderr(&o)
-    );
+    assert_exit(&o, 1, "would overwrite input");
     assert_eq!(fs::read_to_string(&input).unwrap(), "{\"text\": \"x\"}\n");
 }
 

@@ -21,6 +21,8 @@ enum Inner {
 pub struct Output {
     path: PathBuf,
     inner: Inner,
+    /// Reused for escaping, so that writing a record allocates nothing.
+    scratch: Vec<u8>,
 }
 
 impl Output {
@@ -49,6 +51,7 @@ impl Output {
         Ok(Output {
             path: path.to_owned(),
             inner,
+            scratch: Vec::new(),
         })
     }
 
@@ -70,9 +73,12 @@ impl Output {
     /// Writes `text` as a JSON string, byte for byte what `serde_json` writes, but
     /// copying clean 16-byte chunks whole instead of looking up every byte.
     pub fn write_json_str(&mut self, text: &str) -> Result<()> {
-        let mut buf = Vec::with_capacity(text.len() + text.len() / 16 + 2);
+        let mut buf = std::mem::take(&mut self.scratch);
+        buf.clear();
         escape_json_str(text, &mut buf);
-        self.write_all(&buf)
+        let r = self.write_all(&buf);
+        self.scratch = buf;
+        r
     }
 
     /// Writes one JSON value (no newline).
