@@ -24,6 +24,7 @@
 
 pub mod document;
 pub mod error;
+pub mod filter;
 pub mod pipeline;
 pub mod read;
 pub mod repair;

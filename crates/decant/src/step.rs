@@ -1,11 +1,12 @@
 //! The step contract: filters judge a document, repairs rewrite its text, and one adapter
 //! does the counting for all of them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::Document;
+use crate::filter::{Doc, Scratch};
 
 /// Why a filter dropped a document: a stable reason name and the measured value against
 /// its threshold.
@@ -14,29 +15,66 @@ pub struct Rejection {
     /// The step that dropped it (`gopher_quality`, …).
     pub step: &'static str,
     /// The stable reason name (`gopher_short_doc`, `dup_line_frac`, …).
-    pub reason: &'static str,
+    pub reason: Cow<'static, str>,
     /// The measured value.
     pub value: f64,
     /// The threshold it was measured against.
     pub threshold: f64,
 }
 
+impl Rejection {
+    /// A rejection by `step` for `reason`, measured `value` against `threshold`.
+    pub fn new(
+        step: &'static str,
+        reason: impl Into<Cow<'static, str>>,
+        value: f64,
+        threshold: f64,
+    ) -> Self {
+        Rejection {
+            step,
+            reason: reason.into(),
+            value,
+            threshold,
+        }
+    }
+}
+
+/// A line a filter removed from a document it kept, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemovedLine {
+    /// The step that removed it (`c4`).
+    pub step: &'static str,
+    /// Why (`no_terminal_punct`, `too_few_words`, `javascript`, `policy`, `too_long_word`).
+    pub reason: &'static str,
+    /// 1-based line number in the text the step saw.
+    pub line: usize,
+    /// The line's text.
+    pub text: String,
+}
+
 /// A filter's decision on one document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
-    /// The document passes.
+    /// The document passes unchanged.
     Keep,
+    /// The document passes with a new text (lines removed, whitespace trimmed).
+    Edit {
+        /// The new text.
+        text: String,
+        /// The lines removed on the way.
+        removed: Vec<RemovedLine>,
+    },
     /// The document is dropped, with why.
     Drop(Rejection),
 }
 
-/// A rule that keeps or drops whole documents. Implementations only decide; counting and
-/// routing the drops is [`Filters`]' job.
+/// A rule that keeps, edits or drops whole documents. Implementations only decide;
+/// counting and routing the drops is [`Filters`]' job.
 pub trait Filter: Send + Sync {
     /// The step name used in stats and rejects.
     fn name(&self) -> &'static str;
     /// Judges one document.
-    fn check(&self, doc: &Document) -> Verdict;
+    fn check(&self, doc: &mut Doc<'_, '_>) -> Verdict;
 }
 
 /// A step that rewrites a document's text.
@@ -60,6 +98,8 @@ pub struct FilterStats {
     pub kept: u64,
     /// Documents dropped, by `step/reason`.
     pub dropped: BTreeMap<String, u64>,
+    /// Lines removed from kept documents, by `step/reason`.
+    pub lines_removed: BTreeMap<String, u64>,
 }
 
 impl FilterStats {
@@ -70,10 +110,26 @@ impl FilterStats {
         for (k, v) in &other.dropped {
             *self.dropped.entry(k.clone()).or_default() += v;
         }
+        for (k, v) in &other.lines_removed {
+            *self.lines_removed.entry(k.clone()).or_default() += v;
+        }
     }
 }
 
-/// The one loop for all filters: runs them in order, stops at the first drop, counts.
+/// What the filters made of one document.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Outcome {
+    /// The new text, when a filter edited it (kept documents only).
+    pub text: Option<String>,
+    /// Why the document was dropped, if it was.
+    pub rejection: Option<Rejection>,
+    /// Lines removed by filters that kept the document (also listed when a later filter
+    /// dropped it).
+    pub removed: Vec<RemovedLine>,
+}
+
+/// The one loop for all filters: runs them in order on the text the previous one left,
+/// stops at the first drop, counts.
 #[derive(Default)]
 pub struct Filters {
     filters: Vec<Box<dyn Filter>>,
@@ -85,74 +141,130 @@ impl Filters {
         Filters { filters }
     }
 
-    /// Judges `doc`, counting into `stats`; `None` means kept.
-    pub fn check(&self, doc: &Document, stats: &mut FilterStats) -> Option<Rejection> {
+    /// The step names, in order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.filters.iter().map(|f| f.name()).collect()
+    }
+
+    /// Judges `text`, counting into `stats`.
+    pub fn run(&self, text: &str, scratch: &mut Scratch, stats: &mut FilterStats) -> Outcome {
         stats.seen += 1;
+        let mut out = Outcome::default();
         for f in &self.filters {
-            if let Verdict::Drop(r) = f.check(doc) {
-                *stats
-                    .dropped
-                    .entry(format!("{}/{}", r.step, r.reason))
-                    .or_default() += 1;
-                return Some(r);
+            let current = out.text.as_deref().unwrap_or(text);
+            let verdict = f.check(&mut Doc::new(current, scratch));
+            match verdict {
+                Verdict::Keep => {}
+                Verdict::Edit { text: new, removed } => {
+                    for r in &removed {
+                        *stats
+                            .lines_removed
+                            .entry(format!("{}/{}", r.step, r.reason))
+                            .or_default() += 1;
+                    }
+                    out.removed.extend(removed);
+                    if new != current {
+                        out.text = Some(new);
+                    }
+                }
+                Verdict::Drop(r) => {
+                    *stats
+                        .dropped
+                        .entry(format!("{}/{}", r.step, r.reason))
+                        .or_default() += 1;
+                    out.rejection = Some(r);
+                    out.text = None;
+                    return out;
+                }
             }
         }
         stats.kept += 1;
-        None
+        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::Origin;
 
     struct MinWords(usize);
     impl Filter for MinWords {
         fn name(&self) -> &'static str {
             "min_words"
         }
-        fn check(&self, doc: &Document) -> Verdict {
-            let n = crate::text::words(&doc.text).count();
+        fn check(&self, doc: &mut Doc<'_, '_>) -> Verdict {
+            let n = doc.words().len();
             if n < self.0 {
-                Verdict::Drop(Rejection {
-                    step: self.name(),
-                    reason: "too_few_words",
-                    value: n as f64,
-                    threshold: self.0 as f64,
-                })
+                Verdict::Drop(Rejection::new(
+                    self.name(),
+                    "too_few_words",
+                    n as f64,
+                    self.0 as f64,
+                ))
             } else {
                 Verdict::Keep
             }
         }
     }
 
-    fn doc(text: &str) -> Document {
-        Document {
-            id: "x".into(),
-            text: text.into(),
-            origin: Origin {
-                file: "t".into(),
-                line: 1,
-            },
-            record: None,
+    /// Keeps the first line only.
+    struct FirstLine;
+    impl Filter for FirstLine {
+        fn name(&self) -> &'static str {
+            "first_line"
+        }
+        fn check(&self, doc: &mut Doc<'_, '_>) -> Verdict {
+            let text = doc.text();
+            match text.split_once('\n') {
+                None => Verdict::Keep,
+                Some((first, rest)) => Verdict::Edit {
+                    text: first.to_string(),
+                    removed: vec![RemovedLine {
+                        step: "first_line",
+                        reason: "not_first",
+                        line: 2,
+                        text: rest.to_string(),
+                    }],
+                },
+            }
         }
     }
 
     #[test]
     fn one_loop_counts_and_names_the_reason() {
         let filters = Filters::new(vec![Box::new(MinWords(3))]);
+        let mut scratch = Scratch::default();
         let mut a = FilterStats::default();
-        assert_eq!(filters.check(&doc("one two three"), &mut a), None);
-        let r = filters.check(&doc("one two"), &mut a).unwrap();
         assert_eq!(
-            (r.reason, r.value, r.threshold),
+            filters.run("one two three", &mut scratch, &mut a),
+            Outcome::default()
+        );
+        let r = filters
+            .run("one two", &mut scratch, &mut a)
+            .rejection
+            .unwrap();
+        assert_eq!(
+            (&*r.reason, r.value, r.threshold),
             ("too_few_words", 2.0, 3.0)
         );
         let mut b = FilterStats::default();
-        filters.check(&doc("x"), &mut b);
+        filters.run("x", &mut scratch, &mut b);
         a.merge(&b);
         assert_eq!((a.seen, a.kept), (3, 1));
         assert_eq!(a.dropped["min_words/too_few_words"], 2);
+    }
+
+    #[test]
+    fn later_filters_see_the_edited_text() {
+        let filters = Filters::new(vec![Box::new(FirstLine), Box::new(MinWords(3))]);
+        let mut scratch = Scratch::default();
+        let mut stats = FilterStats::default();
+        let out = filters.run("a b c\nd e f g", &mut scratch, &mut stats);
+        assert_eq!(out.text.as_deref(), Some("a b c"));
+        assert_eq!(out.removed.len(), 1);
+        let out = filters.run("a b\nd e f g", &mut scratch, &mut stats);
+        assert!((out.rejection.unwrap().value - 2.0).abs() < f64::EPSILON);
+        assert_eq!(out.text, None);
+        assert_eq!(stats.lines_removed["first_line/not_first"], 2);
     }
 }

@@ -14,6 +14,9 @@
 //!   trailing whitespace goes. It never changes the text that is written out: it only
 //!   decides equality.
 
+mod spacy_en;
+pub mod tokens;
+
 /// One line of a document: byte offsets into the document's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Line {

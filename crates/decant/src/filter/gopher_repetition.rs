@@ -1,0 +1,330 @@
+//! Gopher repetition rules (Rae et al. 2021, table A1), as datatrove 0.10.1 implements them
+//! in `pipeline/filters/gopher_repetition_filter.py`. Checked in this order:
+//!
+//! | reason | measured | default |
+//! |---|---|---|
+//! | `dup_para_frac` | paragraphs (split at 2+ newlines) that repeat an earlier one, per paragraph | > 0.3 |
+//! | `dup_para_char_frac` | characters in those paragraphs, per character of the text | > 0.2 |
+//! | `dup_line_frac` | lines (split at runs of newlines) that repeat an earlier one, per line | > 0.3 |
+//! | `dup_line_char_frac` | characters in those lines, per character | > 0.2 |
+//! | `top_{n}_gram`, n = 2, 3, 4 | characters of the most frequent word n-gram × its count, per character | > 0.20, 0.18, 0.16 |
+//! | `duplicated_{n}_n_grams`, n = 5…10 | characters in word n-grams seen before (scanning left to right, skipping past each repeat), per character | > 0.15, 0.14, 0.13, 0.12, 0.11, 0.10 |
+//!
+//! As in datatrove, the most frequent n-gram's length is that of the first n-gram to reach
+//! the top count, and an n-gram's characters are its words' characters (plus the spaces
+//! between them for the top n-grams). n-grams are compared by a 64-bit hash of their word
+//! sequence; datatrove compares the concatenated words, which differs only when the same
+//! characters are cut into words differently.
+
+use serde::{Deserialize, Serialize};
+
+use super::{find_duplicates, py_strip, Doc};
+use crate::step::{Filter, Rejection, Verdict};
+use crate::text::char_count;
+
+/// Settings of the Gopher repetition rules (datatrove's defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GopherRepetition {
+    /// Largest share of repeated paragraphs.
+    pub dup_para_frac: f64,
+    /// Largest share of characters in repeated paragraphs.
+    pub dup_para_char_frac: f64,
+    /// Largest share of repeated lines.
+    pub dup_line_frac: f64,
+    /// Largest share of characters in repeated lines.
+    pub dup_line_char_frac: f64,
+    /// `[n, largest share]` for the most frequent n-gram.
+    pub top_n_grams: Vec<(usize, f64)>,
+    /// `[n, largest share]` for repeated n-grams.
+    pub dup_n_grams: Vec<(usize, f64)>,
+}
+
+impl Default for GopherRepetition {
+    fn default() -> Self {
+        GopherRepetition {
+            dup_para_frac: 0.3,
+            dup_para_char_frac: 0.2,
+            dup_line_frac: 0.3,
+            dup_line_char_frac: 0.2,
+            top_n_grams: vec![(2, 0.2), (3, 0.18), (4, 0.16)],
+            dup_n_grams: vec![
+                (5, 0.15),
+                (6, 0.14),
+                (7, 0.13),
+                (8, 0.12),
+                (9, 0.11),
+                (10, 0.10),
+            ],
+        }
+    }
+}
+
+const STEP: &str = "gopher_repetition";
+
+fn drop(reason: impl Into<std::borrow::Cow<'static, str>>, value: f64, threshold: f64) -> Verdict {
+    Verdict::Drop(Rejection::new(STEP, reason, value, threshold))
+}
+
+fn reason_name(prefix: &str, n: usize, suffix: &str) -> std::borrow::Cow<'static, str> {
+    const TOP: [&str; 11] = [
+        "top_0_gram",
+        "top_1_gram",
+        "top_2_gram",
+        "top_3_gram",
+        "top_4_gram",
+        "top_5_gram",
+        "top_6_gram",
+        "top_7_gram",
+        "top_8_gram",
+        "top_9_gram",
+        "top_10_gram",
+    ];
+    const DUP: [&str; 11] = [
+        "duplicated_0_n_grams",
+        "duplicated_1_n_grams",
+        "duplicated_2_n_grams",
+        "duplicated_3_n_grams",
+        "duplicated_4_n_grams",
+        "duplicated_5_n_grams",
+        "duplicated_6_n_grams",
+        "duplicated_7_n_grams",
+        "duplicated_8_n_grams",
+        "duplicated_9_n_grams",
+        "duplicated_10_n_grams",
+    ];
+    let table = if prefix == "top" { &TOP } else { &DUP };
+    match table.get(n) {
+        Some(s) => (*s).into(),
+        None => format!("{prefix}_{n}_{suffix}").into(),
+    }
+}
+
+/// Splits at runs of two or more `\n` (Python's `re.split(r"\n{2,}", text)`).
+fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        let b = r.as_bytes();
+        let mut i = 0;
+        while let Some(off) = memchr::memchr(b'\n', &b[i..]) {
+            let at = i + off;
+            let run = b[at..].iter().take_while(|&&c| c == b'\n').count();
+            if run >= 2 {
+                rest = Some(&r[at + run..]);
+                return Some(&r[..at]);
+            }
+            i = at + run;
+        }
+        rest = None;
+        Some(r)
+    })
+}
+
+/// Splits at runs of `\n` (Python's `re.split("\n+", text)`).
+fn line_runs(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        if let Some(at) = memchr::memchr(b'\n', r.as_bytes()) {
+            let run = r.as_bytes()[at..]
+                .iter()
+                .take_while(|&&c| c == b'\n')
+                .count();
+            rest = Some(&r[at + run..]);
+            Some(&r[..at])
+        } else {
+            rest = None;
+            Some(r)
+        }
+    })
+}
+
+#[inline]
+fn mix(h: u64, w: u64) -> u64 {
+    (h.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+}
+
+impl Filter for GopherRepetition {
+    fn name(&self) -> &'static str {
+        STEP
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn check(&self, doc: &mut Doc<'_, '_>) -> Verdict {
+        let text = doc.text();
+        if text.is_empty() {
+            return drop("empty", 0.0, 0.0);
+        }
+        let len = doc.chars() as f64;
+
+        let paras: Vec<&str> = paragraphs(py_strip(text)).collect();
+        let (dups, dup_chars) = find_duplicates(paras.iter().copied());
+        let frac = dups as f64 / paras.len() as f64;
+        if self.dup_para_frac > 0.0 && frac > self.dup_para_frac {
+            return drop("dup_para_frac", frac, self.dup_para_frac);
+        }
+        let frac = dup_chars as f64 / len;
+        if self.dup_para_char_frac > 0.0 && frac > self.dup_para_char_frac {
+            return drop("dup_para_char_frac", frac, self.dup_para_char_frac);
+        }
+
+        let n_lines = line_runs(text).count();
+        let (dups, dup_chars) = find_duplicates(line_runs(text));
+        let frac = dups as f64 / n_lines as f64;
+        if self.dup_line_frac > 0.0 && frac > self.dup_line_frac {
+            return drop("dup_line_frac", frac, self.dup_line_frac);
+        }
+        let frac = dup_chars as f64 / len;
+        if self.dup_line_char_frac > 0.0 && frac > self.dup_line_char_frac {
+            return drop("dup_line_char_frac", frac, self.dup_line_char_frac);
+        }
+
+        let (text, s) = doc.words_and_scratch();
+        let mut hashes = std::mem::take(&mut s.hashes);
+        let mut char_lens = std::mem::take(&mut s.char_lens);
+        hashes.clear();
+        char_lens.clear();
+        for w in super::Doc::scratch_words(s) {
+            let t = w.text(text);
+            hashes.push(crate::text::hash_str(t));
+            #[allow(clippy::cast_possible_truncation)]
+            char_lens.push(char_count(t) as u32);
+        }
+        let n_words = hashes.len();
+        let mut verdict = Verdict::Keep;
+
+        'rules: {
+            for &(n, max) in &self.top_n_grams {
+                if n == 0 || n_words < n {
+                    continue;
+                }
+                let counts = &mut s.counts;
+                counts.clear();
+                // (count, first position) per n-gram.
+                for i in 0..=n_words - n {
+                    let h = hashes[i..i + n].iter().fold(n as u64, |h, &w| mix(h, w));
+                    #[allow(clippy::cast_possible_truncation)]
+                    let e = counts.entry(h).or_insert((0, i as u32));
+                    e.0 += 1;
+                }
+                let (count, first) = counts
+                    .values()
+                    .copied()
+                    .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
+                    .expect("at least one n-gram");
+                let first = first as usize;
+                let gram_chars: u64 = char_lens[first..first + n]
+                    .iter()
+                    .map(|&c| u64::from(c))
+                    .sum::<u64>()
+                    + (n as u64 - 1);
+                let frac = (gram_chars * u64::from(count)) as f64 / len;
+                if max > 0.0 && frac > max {
+                    verdict = drop(reason_name("top", n, "gram"), frac, max);
+                    break 'rules;
+                }
+            }
+            for &(n, max) in &self.dup_n_grams {
+                if n == 0 {
+                    continue;
+                }
+                let seen = &mut s.set;
+                seen.clear();
+                let mut repeated: u64 = 0;
+                let mut i = 0;
+                while i + n <= n_words {
+                    let h = hashes[i..i + n].iter().fold(n as u64, |h, &w| mix(h, w));
+                    if seen.insert(h) {
+                        i += 1;
+                    } else {
+                        repeated += char_lens[i..i + n]
+                            .iter()
+                            .map(|&c| u64::from(c))
+                            .sum::<u64>();
+                        i += n;
+                    }
+                }
+                let frac = repeated as f64 / len;
+                if max > 0.0 && frac > max {
+                    verdict = drop(reason_name("duplicated", n, "n_grams"), frac, max);
+                    break 'rules;
+                }
+            }
+        }
+        s.hashes = hashes;
+        s.char_lens = char_lens;
+        verdict
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::Scratch;
+
+    fn check(text: &str) -> Option<(String, f64, f64)> {
+        let mut scratch = Scratch::default();
+        match GopherRepetition::default().check(&mut Doc::new(text, &mut scratch)) {
+            Verdict::Drop(r) => Some((r.reason.into_owned(), r.value, r.threshold)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn splits_like_python_re() {
+        assert_eq!(
+            paragraphs("a\n\nb\n\n\nc\nd").collect::<Vec<_>>(),
+            ["a", "b", "c\nd"]
+        );
+        assert_eq!(
+            line_runs("\na\n\nb\n").collect::<Vec<_>>(),
+            ["", "a", "b", ""]
+        );
+    }
+
+    // Expected reasons and values come from datatrove 0.10.1 on the same texts.
+    #[test]
+    fn repeated_paragraphs() {
+        let r = check("alpha beta\n\nalpha beta\n\ngamma delta").unwrap();
+        assert_eq!(r.0, "dup_para_frac");
+        assert!((r.1 - 1.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn top_n_grams_use_the_first_most_frequent() {
+        let r = check("one line here\nanother line\none line here\nlast line, longer than others")
+            .unwrap();
+        assert_eq!((r.0.as_str(), r.1), ("top_2_gram", 16.0 / 70.0));
+        let r = check("buy now buy now buy now, it is the best offer of the year for everyone")
+            .unwrap();
+        assert_eq!((r.0.as_str(), r.1), ("top_2_gram", 21.0 / 70.0));
+        // Every 4-gram is unique, and the first one alone is 21 of 126 characters.
+        let r = check("The report covers the last quarter. Sales rose in the north and fell in the south, while costs stayed flat across all regions.").unwrap();
+        assert_eq!((r.0.as_str(), r.1), ("top_4_gram", 21.0 / 126.0));
+    }
+
+    #[test]
+    fn duplicated_n_grams() {
+        let text = "Rivers carry sediment from distant mountains toward quiet coastal plains. \
+            Farmers plant barley whenever spring rains arrive early enough. Engineers measure \
+            bridge vibrations using small wireless sensors. Children learn arithmetic faster \
+            through playful counting games. Historians debate medieval trade routes across \
+            frozen northern seas. Rivers carry sediment from distant mountains toward quiet \
+            coastal plains. Musicians rehearse complicated symphonies during long winter \
+            evenings.";
+        let r = check(text).unwrap();
+        assert_eq!(r.0, "duplicated_9_n_grams");
+        assert!((r.1 - 0.118_257_261_410_788_38).abs() < 1e-12, "{r:?}");
+    }
+
+    #[test]
+    fn clean_text_passes() {
+        let text = "The committee met on Tuesday to discuss the budget, and members agreed that \
+            the plan would have to be revised with care. Several of them said the proposal was \
+            too vague to vote on. The chair promised a new draft with clear figures by the end \
+            of the month, and the meeting closed after two hours of debate about the schools \
+            and the roads.";
+        assert_eq!(check(text), None);
+    }
+}

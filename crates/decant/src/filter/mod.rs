@@ -1,0 +1,211 @@
+//! Quality rules that keep or drop whole documents (and, for C4, remove lines), with the
+//! decisions datatrove 0.10.1 makes.
+//!
+//! One file per rule family: [`gopher_quality`], [`gopher_repetition`], [`c4`],
+//! [`fineweb`]. Every rule measures a value and compares it with a documented threshold; a
+//! drop names datatrove's reason, the value and the threshold. Rules are combined into named,
+//! versioned [presets](preset) and run by the one loop in [`crate::step::Filters`].
+//!
+//! **Words** are the tokens of [`crate::text::tokens`] (datatrove's English word tokenizer),
+//! computed once per document text and shared by every rule through [`Doc`]. **Lines** follow
+//! each rule's datatrove definition, because the rules disagree and parity depends on it:
+//! Gopher quality and C4 use Python's `str.splitlines()` ([`py_lines`]), Gopher repetition
+//! splits at runs of `\n`, FineWeb at each `\n`. Character counts are Unicode scalar values,
+//! like Python's `len`.
+
+pub mod c4;
+mod datatrove_sets;
+pub mod fineweb;
+pub mod gopher_quality;
+pub mod gopher_repetition;
+pub mod preset;
+
+use crate::text::tokens::{Span, Tokenizer};
+
+pub use c4::C4Quality;
+pub use fineweb::FineWebQuality;
+pub use gopher_quality::GopherQuality;
+pub use gopher_repetition::GopherRepetition;
+pub use preset::{FilterConfig, Preset, RuleName};
+
+/// One document's text as the rules see it, with the words computed once and shared.
+pub struct Doc<'t, 's> {
+    text: &'t str,
+    chars: Option<usize>,
+    words_ready: bool,
+    scratch: &'s mut Scratch,
+}
+
+/// Buffers reused from one document to the next (one per worker thread).
+#[derive(Debug, Default)]
+pub struct Scratch {
+    pub(crate) tokenizer: Tokenizer,
+    words: Vec<Span>,
+    pub(crate) hashes: Vec<u64>,
+    pub(crate) char_lens: Vec<u32>,
+    pub(crate) set: rustc_hash::FxHashSet<u64>,
+    pub(crate) counts: rustc_hash::FxHashMap<u64, (u32, u32)>,
+}
+
+impl<'t, 's> Doc<'t, 's> {
+    /// A view of `text` using `scratch`'s buffers.
+    pub fn new(text: &'t str, scratch: &'s mut Scratch) -> Self {
+        Doc {
+            text,
+            chars: None,
+            words_ready: false,
+            scratch,
+        }
+    }
+
+    /// The text.
+    pub fn text(&self) -> &'t str {
+        self.text
+    }
+
+    /// The length of the text in characters (Python's `len`).
+    pub fn chars(&mut self) -> usize {
+        *self
+            .chars
+            .get_or_insert_with(|| crate::text::char_count(self.text))
+    }
+
+    /// The words (datatrove's English `split_into_words`), computed on first use.
+    pub fn words(&mut self) -> &[Span] {
+        if !self.words_ready {
+            let s = &mut *self.scratch;
+            s.words.clear();
+            s.tokenizer.run(self.text, &mut s.words);
+            self.words_ready = true;
+        }
+        &self.scratch.words
+    }
+
+    pub(crate) fn scratch_mut(&mut self) -> &mut Scratch {
+        self.scratch
+    }
+
+    /// The words and the scratch buffers together (for rules that hash them).
+    pub(crate) fn words_and_scratch(&mut self) -> (&'t str, &mut Scratch) {
+        self.words();
+        (self.text, &mut *self.scratch)
+    }
+
+    pub(crate) fn scratch_words(s: &Scratch) -> &[Span] {
+        &s.words
+    }
+}
+
+/// Python's `str.splitlines()`: lines end at `\n`, `\r`, `\r\n`, `\v`, `\f`, `\x1c`–`\x1e`,
+/// `\x85`, U+2028 and U+2029; a final terminator does not start an empty line.
+pub fn py_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let bytes = rest.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let term = match b {
+                b'\n' | 0x0b | 0x0c | 0x1c..=0x1e => Some(1),
+                b'\r' => Some(if bytes.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                }),
+                0xc2 if bytes.get(i + 1) == Some(&0x85) => Some(2),
+                0xe2 if bytes.get(i + 1) == Some(&0x80)
+                    && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) =>
+                {
+                    Some(3)
+                }
+                _ => None,
+            };
+            if let Some(n) = term {
+                let line = &rest[..i];
+                rest = &rest[i + n..];
+                return Some(line);
+            }
+            i += 1;
+        }
+        let line = rest;
+        rest = "";
+        Some(line)
+    })
+}
+
+/// Python's `str.strip()` (whitespace as `str.isspace` defines it).
+pub fn py_strip(s: &str) -> &str {
+    s.trim_matches(crate::text::tokens::is_py_space)
+}
+
+/// Python's `str.count` for a non-empty needle: non-overlapping occurrences.
+pub(crate) fn count_non_overlapping(hay: &str, needle: &str) -> usize {
+    memchr::memmem::find_iter(hay.as_bytes(), needle.as_bytes())
+        .scan(0usize, |next_free, at| {
+            if at >= *next_free {
+                *next_free = at + needle.len();
+                Some(true)
+            } else {
+                Some(false)
+            }
+        })
+        .filter(|&counted| counted)
+        .count()
+}
+
+/// Whether `c` is in datatrove's punctuation set (a word made only of these is a symbol).
+pub(crate) fn is_datatrove_punct(c: char) -> bool {
+    datatrove_sets::PUNCTUATION.binary_search(&c).is_ok()
+}
+
+/// Whether `c` ends a line for FineWeb's punctuation rule.
+pub(crate) fn is_terminal_punct(c: char) -> bool {
+    datatrove_sets::TERMINAL_PUNCTUATION
+        .binary_search(&c)
+        .is_ok()
+}
+
+/// Counts the distinct-or-not duplicates the way datatrove's `find_duplicates` does: the
+/// number of elements already seen, and their total length in characters.
+pub(crate) fn find_duplicates<'a>(items: impl Iterator<Item = &'a str>) -> (usize, usize) {
+    let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+    let (mut n, mut chars) = (0, 0);
+    for it in items {
+        if !seen.insert(it) {
+            n += 1;
+            chars += crate::text::char_count(it);
+        }
+    }
+    (n, chars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn py_lines_matches_python_splitlines() {
+        let got: Vec<&str> = py_lines("a\r\nb\rc\n\nd\u{2028}e\x0bf\n").collect();
+        assert_eq!(got, ["a", "b", "c", "", "d", "e", "f"]);
+        assert_eq!(py_lines("").count(), 0);
+        assert_eq!(py_lines("\n").collect::<Vec<_>>(), [""]);
+    }
+
+    #[test]
+    fn counts_like_python_str_count() {
+        assert_eq!(count_non_overlapping(".....", "..."), 1);
+        assert_eq!(count_non_overlapping("......", "..."), 2);
+        assert_eq!(count_non_overlapping("a…b…", "…"), 2);
+    }
+
+    #[test]
+    fn duplicates_count_repeats_and_their_characters() {
+        assert_eq!(
+            find_duplicates(["ab", "c", "ab", "ab", ""].into_iter()),
+            (2, 4)
+        );
+    }
+}

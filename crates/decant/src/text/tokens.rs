@@ -1,0 +1,981 @@
+//! English word tokens exactly as datatrove counts them.
+//!
+//! datatrove's quality rules (Gopher, FineWeb, C4's sentence count) split English text with
+//! spaCy's blank `en` tokenizer, and their thresholds sit on those counts: "don't" is two
+//! words (`do`, `n't`), "well-known" three (`well`, `-`, `known`), "U.S." one. To give the same
+//! decisions, decant reproduces that tokenizer:
+//!
+//! 1. Text is cut at runs of whitespace (Python's `str.isspace`). A run that is not exactly
+//!    one `' '` is itself a whitespace token (it only matters to sentence splitting; word
+//!    lists skip it, as datatrove's `strip_strings` does).
+//! 2. A chunk listed in the exception table (`spacy_en.rs`: contractions, abbreviations,
+//!    emoticons) is split as listed.
+//! 3. Otherwise prefixes (opening punctuation, quotes, currency, symbols) and suffixes
+//!    (closing punctuation, quotes, `'s`, units and currency after a digit, a full stop after
+//!    a lowercase letter, digit, punctuation or two capitals) are peeled off one at a time,
+//!    stopping as soon as what remains is an exception.
+//! 4. What remains stays whole if it looks like a URL or e-mail address; otherwise it is split
+//!    at infixes: `..`, `…`, symbols, `-`/`*`/`^`/`+` between digits, `.` between a lowercase
+//!    and an uppercase letter, `,` between letters, hyphens and `:<>=/` after a letter or digit
+//!    and before a letter.
+//!
+//! The character classes follow spaCy's where it matters for Latin-script text; for other
+//! scripts, "lowercase" means a lowercase or caseless letter (Unicode properties instead of
+//! spaCy's hand-listed ranges). spaCy's final pass that re-merges emoticons split across
+//! punctuation (`hi:)`) is not reproduced. The parity test (`tests/parity.rs`) measures how
+//! close the resulting filter decisions are.
+
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap;
+use unicode_general_category::{get_general_category, GeneralCategory as Gc};
+
+use super::spacy_en::{ALPHA, BEFORE_SPLIT_DOT, EXCEPTIONS, LOWER, SENTENCE_END, UPPER};
+
+/// A token's byte range in the text it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// Byte offset of the first character.
+    pub start: u32,
+    /// Byte offset just past the last character.
+    pub end: u32,
+}
+
+impl Span {
+    /// The token's text.
+    pub fn text<'a>(&self, text: &'a str) -> &'a str {
+        &text[self.start as usize..self.end as usize]
+    }
+}
+
+/// An exception: the byte lengths of its pieces, and of the pieces the affix rules alone
+/// would cut it into (what the final merge pass must see to rebuild it).
+struct Special {
+    pieces: Vec<u8>,
+    plain: Vec<u8>,
+}
+
+/// Exception chunks and how they split.
+static SPECIALS: LazyLock<FxHashMap<&'static str, Special>> = LazyLock::new(|| {
+    let mut t = Tokenizer::default();
+    let mut plain_spans = Vec::new();
+    EXCEPTIONS
+        .iter()
+        .map(|(k, parts)| {
+            debug_assert_eq!(parts.concat(), *k);
+            let lens = |it: &mut dyn Iterator<Item = usize>| {
+                it.map(|l| u8::try_from(l).expect("short exception"))
+                    .collect()
+            };
+            plain_spans.clear();
+            t.split(k, 0, &mut plain_spans, false);
+            let special = Special {
+                pieces: lens(&mut parts.iter().map(|p| p.len())),
+                plain: lens(&mut plain_spans.iter().map(|s| (s.end - s.start) as usize)),
+            };
+            (*k, special)
+        })
+        .collect()
+});
+
+/// Length in bytes of the longest exception: longer chunks skip the table lookup.
+static MAX_SPECIAL: LazyLock<usize> =
+    LazyLock::new(|| EXCEPTIONS.iter().map(|(k, _)| k.len()).max().unwrap_or(0));
+
+fn special(s: &str) -> Option<&'static [u8]> {
+    if s.len() > *MAX_SPECIAL {
+        return None;
+    }
+    SPECIALS.get(s).map(|sp| sp.pieces.as_slice())
+}
+
+/// Python's `str.isspace`: Unicode whitespace plus the ASCII separators `\x1c`–`\x1f`.
+pub fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Python's `str.isalpha` for one character: a letter (general category L*).
+pub fn is_py_alpha(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    matches!(
+        get_general_category(c),
+        Gc::UppercaseLetter
+            | Gc::LowercaseLetter
+            | Gc::TitlecaseLetter
+            | Gc::ModifierLetter
+            | Gc::OtherLetter
+    )
+}
+
+/// spaCy's `is_punct`: every character is punctuation (general category P*).
+pub fn is_punct(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| {
+            if c.is_ascii() {
+                return matches!(
+                    c,
+                    '!' | '"'
+                        | '#'
+                        | '%'
+                        | '&'
+                        | '\''
+                        | '('
+                        | ')'
+                        | '*'
+                        | ','
+                        | '-'
+                        | '.'
+                        | '/'
+                        | ':'
+                        | ';'
+                        | '?'
+                        | '@'
+                        | '['
+                        | '\\'
+                        | ']'
+                        | '_'
+                        | '{'
+                        | '}'
+                );
+            }
+            matches!(
+                get_general_category(c),
+                Gc::ConnectorPunctuation
+                    | Gc::DashPunctuation
+                    | Gc::OpenPunctuation
+                    | Gc::ClosePunctuation
+                    | Gc::InitialPunctuation
+                    | Gc::FinalPunctuation
+                    | Gc::OtherPunctuation
+            )
+        })
+}
+
+fn is_symbol(c: char) -> bool {
+    !c.is_ascii() && get_general_category(c) == Gc::OtherSymbol
+}
+
+fn in_table(c: char, table: &[(char, char)]) -> bool {
+    table
+        .binary_search_by(|&(a, b)| {
+            if b < c {
+                std::cmp::Ordering::Less
+            } else if a > c {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+/// spaCy's ALPHA class.
+fn is_alpha(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
+    } else {
+        in_table(c, ALPHA)
+    }
+}
+
+/// spaCy's ALPHA_LOWER class (for non-ASCII, together with the quotes that share its rules).
+fn is_lower(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_lowercase()
+    } else {
+        in_table(c, LOWER)
+    }
+}
+
+/// spaCy's ALPHA_UPPER class (for non-ASCII, together with the quotes that share its rules).
+fn is_upper(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_uppercase()
+    } else {
+        in_table(c, UPPER)
+    }
+}
+
+const QUOTES: &str = "'\"”“`‘´’‚,„»«「」『』（）〔〕【】《》〈〉〈〉⟦⟧";
+const CURRENCY: &[&str] = &["US$", "C$", "A$"];
+
+fn is_currency_char(c: char) -> bool {
+    matches!(c, '$' | '£' | '€' | '¥' | '฿' | '﷼') || ('\u{20a0}'..='\u{20bf}').contains(&c)
+}
+
+/// Single characters that are always a prefix.
+fn is_prefix_char(c: char) -> bool {
+    if c.is_ascii() {
+        return matches!(
+            c,
+            '!' | '"'
+                | '#'
+                | '$'
+                | '%'
+                | '&'
+                | '\''
+                | '('
+                | ')'
+                | '*'
+                | ','
+                | ':'
+                | ';'
+                | '<'
+                | '='
+                | '>'
+                | '?'
+                | '['
+                | ']'
+                | '_'
+                | '`'
+                | '{'
+                | '}'
+        );
+    }
+    "¡§«´·»¿،؛؟٪۔।–—…、。！（），：；？～".contains(c)
+        || QUOTES.contains(c)
+        || is_currency_char(c)
+        || is_symbol(c)
+}
+
+/// Single characters that are always a suffix.
+fn is_suffix_char(c: char) -> bool {
+    if c.is_ascii() {
+        return matches!(
+            c,
+            '!' | '"'
+                | '#'
+                | '&'
+                | '\''
+                | '('
+                | ')'
+                | '*'
+                | ','
+                | ':'
+                | ';'
+                | '<'
+                | '>'
+                | '?'
+                | '['
+                | ']'
+                | '_'
+                | '`'
+                | '{'
+                | '}'
+        );
+    }
+    "¡«´·»¿،؛؟٪۔।–—…、。！（），：；？～".contains(c) || QUOTES.contains(c) || is_symbol(c)
+}
+
+/// Characters after which a final `.` is split off.
+fn before_split_dot(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_lowercase()
+            || c.is_ascii_digit()
+            || matches!(
+                c,
+                '!' | '"'
+                    | '#'
+                    | '%'
+                    | '&'
+                    | '\''
+                    | '('
+                    | ')'
+                    | '*'
+                    | '+'
+                    | ','
+                    | '-'
+                    | ':'
+                    | ';'
+                    | '<'
+                    | '>'
+                    | '?'
+                    | '['
+                    | ']'
+                    | '_'
+                    | '`'
+                    | '{'
+                    | '|'
+                    | '}'
+            );
+    }
+    in_table(c, BEFORE_SPLIT_DOT)
+}
+
+const UNITS: &[&str] = &[
+    "km",
+    "km²",
+    "km³",
+    "m",
+    "m²",
+    "m³",
+    "dm",
+    "dm²",
+    "dm³",
+    "cm",
+    "cm²",
+    "cm³",
+    "mm",
+    "mm²",
+    "mm³",
+    "ha",
+    "µm",
+    "nm",
+    "yd",
+    "in",
+    "ft",
+    "kg",
+    "g",
+    "mg",
+    "µg",
+    "t",
+    "lb",
+    "oz",
+    "m/s",
+    "km/h",
+    "kmh",
+    "mph",
+    "hPa",
+    "Pa",
+    "mbar",
+    "mb",
+    "MB",
+    "kb",
+    "KB",
+    "gb",
+    "GB",
+    "tb",
+    "TB",
+    "T",
+    "G",
+    "M",
+    "K",
+    "%",
+    "км",
+    "км²",
+    "км³",
+    "м",
+    "м²",
+    "м³",
+    "дм",
+    "дм²",
+    "дм³",
+    "см",
+    "см²",
+    "см³",
+    "мм",
+    "мм²",
+    "мм³",
+    "нм",
+    "кг",
+    "г",
+    "мг",
+    "м/с",
+    "км/ч",
+    "кПа",
+    "Па",
+    "мбар",
+    "Кб",
+    "КБ",
+    "кб",
+    "Мб",
+    "МБ",
+    "мб",
+    "Гб",
+    "ГБ",
+    "гб",
+    "Тб",
+    "ТБ",
+    "тбكم",
+    "كم²",
+    "كم³",
+    "م",
+    "م²",
+    "م³",
+    "سم",
+    "سم²",
+    "سم³",
+    "مم",
+    "مم²",
+    "مم³",
+    "كم",
+    "غرام",
+    "جرام",
+    "جم",
+    "كغ",
+    "ملغ",
+    "كوب",
+    "اكواب",
+];
+
+/// Byte length of the prefix at the start of `s` (0 when none).
+fn find_prefix(s: &str) -> usize {
+    let mut it = s.chars();
+    let Some(c) = it.next() else { return 0 };
+    if c == '.' {
+        let dots = s.bytes().take_while(|&b| b == b'.').count();
+        return if dots >= 2 { dots } else { 0 };
+    }
+    if c == '+' {
+        return match it.next() {
+            Some(d) if d.is_ascii_digit() => 0,
+            _ => 1,
+        };
+    }
+    if is_prefix_char(c) {
+        return c.len_utf8();
+    }
+    for cur in CURRENCY {
+        if s.starts_with(cur) {
+            return cur.len();
+        }
+    }
+    0
+}
+
+/// Byte length of the suffix at the end of `s` (0 when none): the longest alternative that
+/// matches, as a leftmost regex search over spaCy's suffix alternatives finds it.
+fn find_suffix(s: &str) -> usize {
+    let mut rev = s.chars().rev();
+    let Some(last) = rev.next() else { return 0 };
+    let prev = rev.next();
+    let prev2 = rev.next();
+    let mut best = 0;
+    if last == '.' {
+        let dots = s.bytes().rev().take_while(|&b| b == b'.').count();
+        if dots >= 2 {
+            return dots;
+        }
+        match (prev2, prev) {
+            (_, Some(p)) if before_split_dot(p) => best = 1,
+            (Some(a), Some(b)) if is_upper(a) && is_upper(b) => best = 1,
+            (Some('°'), Some('F' | 'f' | 'C' | 'c' | 'K' | 'k')) => best = 1,
+            _ => {}
+        }
+    } else if is_suffix_char(last) {
+        best = last.len_utf8();
+    }
+    if last == '…' && prev == Some('…') {
+        best = best.max('…'.len_utf8() * 2);
+    }
+    if matches!(last, 's' | 'S') && matches!(prev, Some('\'' | '’')) {
+        best = best.max(1 + prev.map_or(0, char::len_utf8));
+    }
+    // Units, currency and `+` directly after a digit.
+    let digit_before = |len: usize| {
+        s.len() > len
+            && s[..s.len() - len]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_digit())
+    };
+    if last == '+' && digit_before(1) {
+        best = best.max(1);
+    }
+    if is_currency_char(last) {
+        for cur in CURRENCY {
+            if s.ends_with(cur) && digit_before(cur.len()) {
+                best = best.max(cur.len());
+            }
+        }
+        if digit_before(last.len_utf8()) {
+            best = best.max(last.len_utf8());
+        }
+    }
+    if !last.is_ascii_digit() {
+        for unit in UNITS {
+            if unit.len() > best && s.ends_with(unit) && digit_before(unit.len()) {
+                best = unit.len();
+            }
+        }
+    }
+    best
+}
+
+/// Whether `s` is kept whole as a URL or e-mail address (spaCy's `url_match`, simplified:
+/// optional scheme, optional user, dotted host with a lowercase top-level label of 2–63
+/// letters or an IPv4 address, optional port, optional path).
+fn is_url(s: &str) -> bool {
+    let mut rest = s;
+    if let Some(i) = rest.find("://") {
+        let scheme = &rest[..i];
+        if scheme.chars().count() >= 2
+            && scheme
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || matches!(c, '+' | '-' | '.' | '>'))
+        {
+            rest = &rest[i + 3..];
+        }
+    }
+    // A user part ends at the last `@` before the host (greedy, like the regex).
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if let Some(at) = rest[..host_end].rfind('@') {
+        rest = &rest[at + 1..];
+    }
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (host_port, _path) = rest.split_at(host_end);
+    let host = match host_port.rsplit_once(':') {
+        Some((h, port))
+            if (2..=5).contains(&port.len()) && port.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            h
+        }
+        _ => host_port,
+    };
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.len() < 2 {
+        return false;
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.chars().count() <= 64
+            && l.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c >= '\u{a1}')
+            && !l.starts_with(['_', '-'])
+            && !l.ends_with(['_', '-'])
+    };
+    let (tld, rest_labels) = labels.split_last().expect("two labels");
+    if rest_labels.iter().all(|l| label_ok(l)) {
+        let n = tld.chars().count();
+        if (2..=63).contains(&n) && tld.chars().all(|c| is_lower(c) && !QUOTES.contains(c)) {
+            return true;
+        }
+    }
+    // IPv4 (the regex also excludes private ranges; close enough for word counts).
+    labels.len() == 4
+        && labels
+            .iter()
+            .all(|l| (1..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Finds the infixes of `s` as byte ranges, left to right, non-overlapping.
+fn find_infixes(s: &str, out: &mut Vec<(usize, usize)>) {
+    out.clear();
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let end_of = |k: usize| chars.get(k).map_or(s.len(), |&(i, _)| i);
+    let mut k = 0;
+    while k < chars.len() {
+        let (i, c) = chars[k];
+        let prev = if k > 0 { Some(chars[k - 1].1) } else { None };
+        let next = chars.get(k + 1).map(|&(_, c)| c);
+        let mut len = 0; // in chars
+        if c == '.' && next == Some('.') {
+            len = chars[k..].iter().take_while(|&&(_, c)| c == '.').count();
+        } else if c == '…' || is_symbol(c) {
+            len = 1;
+        } else if let Some(p) = prev {
+            let between_digits = p.is_ascii_digit()
+                && matches!(c, '+' | '-' | '*' | '^')
+                && next.is_some_and(|n| n.is_ascii_digit() || n == '-');
+            let sentence_dot = c == '.'
+                && (is_lower(p) || QUOTES.contains(p))
+                && next.is_some_and(|n| is_upper(n) || QUOTES.contains(n));
+            let letter_comma = c == ',' && is_alpha(p) && next.is_some_and(is_alpha);
+            if between_digits || sentence_dot || letter_comma {
+                len = 1;
+            } else if is_alpha(p) || p.is_ascii_digit() {
+                if matches!(c, ':' | '<' | '>' | '=' | '/') && next.is_some_and(is_alpha) {
+                    len = 1;
+                } else if matches!(c, '-' | '–' | '—' | '~') {
+                    // `-|–|—|--|---|——|~`, the first alternative followed by a letter.
+                    let at = |j: usize| chars.get(k + j).map(|&(_, c)| c);
+                    let alts: &[&[char]] = &[
+                        &['-'],
+                        &['–'],
+                        &['—'],
+                        &['-', '-'],
+                        &['-', '-', '-'],
+                        &['—', '—'],
+                        &['~'],
+                    ];
+                    for alt in alts {
+                        if alt.iter().enumerate().all(|(j, &a)| at(j) == Some(a))
+                            && at(alt.len()).is_some_and(is_alpha)
+                        {
+                            len = alt.len();
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if len > 0 {
+            out.push((i, end_of(k + len)));
+            k += len;
+        } else {
+            k += 1;
+        }
+    }
+}
+
+/// What a tokenizer run produces, token by token.
+pub trait Sink {
+    /// A word or punctuation token at `span`.
+    fn token(&mut self, span: Span);
+    /// A whitespace token (a whitespace run that is not a single space).
+    fn space(&mut self) {}
+}
+
+impl Sink for Vec<Span> {
+    fn token(&mut self, span: Span) {
+        self.push(span);
+    }
+}
+
+/// Reusable buffers for [`tokenize`].
+#[derive(Debug, Default)]
+pub struct Tokenizer {
+    infixes: Vec<(usize, usize)>,
+    pieces: Vec<Span>,
+    prefix_cuts: Vec<usize>,
+    suffix_cuts: Vec<usize>,
+}
+
+#[allow(clippy::cast_possible_truncation)] // documents are far below 4 GiB
+fn span(base: usize, a: usize, b: usize) -> Span {
+    Span {
+        start: (base + a) as u32,
+        end: (base + b) as u32,
+    }
+}
+
+impl Tokenizer {
+    /// Tokenizes `text`, reporting every token to `sink`.
+    pub fn run(&mut self, text: &str, sink: &mut impl Sink) {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            // Whitespace run.
+            let ws_start = i;
+            while i < bytes.len() {
+                let b = bytes[i];
+                if b < 0x80 {
+                    if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f) {
+                        i += 1;
+                        continue;
+                    }
+                    break;
+                }
+                let c = text[i..].chars().next().expect("char boundary");
+                if is_py_space(c) {
+                    i += c.len_utf8();
+                } else {
+                    break;
+                }
+            }
+            if i > ws_start && !(i - ws_start == 1 && bytes[ws_start] == b' ' && ws_start > 0) {
+                // A single space after a token is that token's trailing space.
+                let skip = usize::from(bytes[ws_start] == b' ' && ws_start > 0);
+                if i - ws_start > skip {
+                    sink.space();
+                }
+            }
+            // Non-whitespace chunk.
+            let start = i;
+            while i < bytes.len() {
+                let b = bytes[i];
+                if b < 0x80 {
+                    if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f) {
+                        break;
+                    }
+                    i += 1;
+                    continue;
+                }
+                let c = text[i..].chars().next().expect("char boundary");
+                if is_py_space(c) {
+                    break;
+                }
+                i += c.len_utf8();
+            }
+            if i > start {
+                self.chunk(&text[start..i], start, sink);
+            }
+        }
+    }
+
+    fn chunk(&mut self, chunk: &str, base: usize, sink: &mut impl Sink) {
+        // The common case first: only letters, or only digits (no affix can apply).
+        if chunk.bytes().all(|b| b.is_ascii_alphabetic())
+            || chunk.bytes().all(|b| b.is_ascii_digit())
+        {
+            match special(chunk) {
+                Some(lens) => emit_special(lens, base, sink),
+                None => sink.token(span(base, 0, chunk.len())),
+            }
+            return;
+        }
+        if let Some(lens) = special(chunk) {
+            emit_special(lens, base, sink);
+            return;
+        }
+        let mut pieces = std::mem::take(&mut self.pieces);
+        pieces.clear();
+        self.split(chunk, base, &mut pieces, true);
+        // spaCy's last pass: neighbouring pieces that together spell an exception ("St" "."
+        // from "St.Louis", ")" ":") are merged back and split as the exception says; longest
+        // first, left to right.
+        let mut i = 0;
+        while i < pieces.len() {
+            let mut merged = false;
+            for j in (i + 2..=pieces.len()).rev() {
+                let (a, b) = (pieces[i].start as usize, pieces[j - 1].end as usize);
+                if b - a > *MAX_SPECIAL {
+                    continue;
+                }
+                let Some(sp) = SPECIALS.get(&chunk[a - base..b - base]) else {
+                    continue;
+                };
+                if sp.plain.len() == j - i
+                    && sp
+                        .plain
+                        .iter()
+                        .zip(&pieces[i..j])
+                        .all(|(&l, p)| usize::from(l) == (p.end - p.start) as usize)
+                {
+                    emit_special(&sp.pieces, a, sink);
+                    i = j;
+                    merged = true;
+                    break;
+                }
+            }
+            if !merged {
+                sink.token(pieces[i]);
+                i += 1;
+            }
+        }
+        self.pieces = pieces;
+    }
+
+    /// Splits a chunk that is not itself an exception into prefixes, core pieces and
+    /// suffixes.
+    fn split(&mut self, chunk: &str, base: usize, sink: &mut Vec<Span>, specials: bool) {
+        let special = |s: &str| if specials { special(s) } else { None };
+        // Peel affixes: `lo..hi` is what remains; prefixes sit in `0..lo` (each recorded),
+        // suffixes in `hi..len`.
+        let mut prefix_cuts = std::mem::take(&mut self.prefix_cuts);
+        let mut suffix_cuts = std::mem::take(&mut self.suffix_cuts);
+        prefix_cuts.clear();
+        suffix_cuts.clear();
+        let (mut lo, mut hi) = (0, chunk.len());
+        let mut last_size = usize::MAX;
+        while lo < hi && hi - lo != last_size {
+            let s = &chunk[lo..hi];
+            if special(s).is_some() {
+                break;
+            }
+            last_size = hi - lo;
+            let pre = find_prefix(s);
+            if pre > 0 && pre < s.len() && special(&s[pre..]).is_some() {
+                prefix_cuts.push(lo + pre);
+                lo += pre;
+                break;
+            }
+            let suf = find_suffix(&s[pre..]);
+            if suf > 0 && suf < s.len() && special(&s[..s.len() - suf]).is_some() {
+                suffix_cuts.push(hi - suf);
+                hi -= suf;
+                break;
+            }
+            if pre > 0 && suf > 0 && pre + suf <= s.len() {
+                prefix_cuts.push(lo + pre);
+                suffix_cuts.push(hi - suf);
+                lo += pre;
+                hi -= suf;
+            } else if pre > 0 {
+                prefix_cuts.push(lo + pre);
+                lo += pre;
+            } else if suf > 0 {
+                suffix_cuts.push(hi - suf);
+                hi -= suf;
+            }
+            if lo < hi && special(&chunk[lo..hi]).is_some() {
+                break;
+            }
+        }
+        let mut at = 0;
+        for &cut in &prefix_cuts {
+            sink.token(span(base, at, cut));
+            at = cut;
+        }
+        if lo < hi {
+            let core = &chunk[lo..hi];
+            if let Some(lens) = special(core) {
+                emit_special(lens, base + lo, sink);
+            } else if is_url(core) {
+                sink.token(span(base, lo, hi));
+            } else {
+                find_infixes(core, &mut self.infixes);
+                let mut start = 0;
+                for &(a, b) in &self.infixes {
+                    if a == 0 {
+                        continue;
+                    }
+                    if a != start {
+                        sink.token(span(base + lo, start, a));
+                    }
+                    sink.token(span(base + lo, a, b));
+                    start = b;
+                }
+                if start < core.len() {
+                    sink.token(span(base + lo, start, core.len()));
+                }
+            }
+        }
+        // Suffixes were peeled outside-in; emit them inside-out.
+        let mut at = hi;
+        for &cut in suffix_cuts.iter().rev() {
+            if cut > at {
+                sink.token(span(base, at, cut));
+            }
+            at = cut;
+        }
+        if at < chunk.len() {
+            sink.token(span(base, at, chunk.len()));
+        }
+        self.prefix_cuts = prefix_cuts;
+        self.suffix_cuts = suffix_cuts;
+    }
+}
+
+fn emit_special(lens: &[u8], base: usize, sink: &mut (impl Sink + ?Sized)) {
+    let mut at = 0;
+    for &l in lens {
+        sink.token(span(base, at, at + usize::from(l)));
+        at += usize::from(l);
+    }
+}
+
+/// The words of `text` as datatrove's English `split_into_words` returns them, as spans.
+pub fn words_into(text: &str, out: &mut Vec<Span>) {
+    out.clear();
+    Tokenizer::default().run(text, out);
+}
+
+/// Counts the sentences spaCy's rule-based sentencizer finds in `text`: a sentence ends after
+/// a sentence-final character token (`.`, `!`, `?`, …), and the next one starts at the first
+/// following token that is not punctuation.
+pub fn count_sentences(text: &str, tokenizer: &mut Tokenizer) -> usize {
+    struct Count<'t> {
+        text: &'t str,
+        tokens: usize,
+        sentences: usize,
+        seen_end: bool,
+    }
+    impl Sink for Count<'_> {
+        fn token(&mut self, span: Span) {
+            let t = span.text(self.text);
+            let mut cs = t.chars();
+            let is_end = match (cs.next(), cs.next()) {
+                (Some(c), None) => SENTENCE_END.contains(&c),
+                _ => false,
+            };
+            self.step(is_end, is_punct(t));
+        }
+        fn space(&mut self) {
+            self.step(false, false);
+        }
+    }
+    impl Count<'_> {
+        fn step(&mut self, is_end: bool, punct: bool) {
+            if self.tokens == 0 {
+                self.sentences = 1;
+            }
+            self.tokens += 1;
+            if self.seen_end && !punct && !is_end {
+                self.sentences += 1;
+                self.seen_end = false;
+            } else if is_end {
+                self.seen_end = true;
+            }
+        }
+    }
+    let mut c = Count {
+        text,
+        tokens: 0,
+        sentences: 0,
+        seen_end: false,
+    };
+    tokenizer.run(text, &mut c);
+    c.sentences
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<&str> {
+        let mut v = Vec::new();
+        words_into(s, &mut v);
+        v.iter().map(|sp| sp.text(s)).collect()
+    }
+
+    /// Each case was checked against spaCy 3.8's blank English tokenizer.
+    #[test]
+    fn splits_like_spacy() {
+        let cases: &[(&str, &[&str])] = &[
+            ("end.The next", &["end", ".", "The", "next"]),
+            ("a.b", &["a.b"]),
+            ("U.S.A.", &["U.S.A."]),
+            ("J. Smith", &["J.", "Smith"]),
+            ("ABC.", &["ABC", "."]),
+            ("x--y", &["x", "--", "y"]),
+            ("well-known", &["well", "-", "known"]),
+            ("9-5", &["9", "-", "5"]),
+            ("3.5%", &["3.5", "%"]),
+            ("$100", &["$", "100"]),
+            ("100$", &["100", "$"]),
+            ("(hello)", &["(", "hello", ")"]),
+            ("\"Yes,\" he", &["\"", "Yes", ",", "\"", "he"]),
+            ("word...", &["word", "..."]),
+            ("...word", &["...", "word"]),
+            ("#hashtag", &["#", "hashtag"]),
+            ("http://x.com/a-b", &["http://x.com/a-b"]),
+            ("foo@bar.com", &["foo@bar.com"]),
+            ("it's", &["it", "'s"]),
+            ("John's", &["John", "'s"]),
+            ("dogs'", &["dogs", "'"]),
+            ("rock'n'roll", &["rock'n'roll"]),
+            ("a/b", &["a", "/", "b"]),
+            ("1/2", &["1/2"]),
+            ("10km", &["10", "km"]),
+            ("hello!!", &["hello", "!", "!"]),
+            ("C++", &["C++"]),
+            ("co-op.", &["co", "-", "op", "."]),
+            ("“Quote”", &["“", "Quote", "”"]),
+            ("end.”", &["end", ".", "”"]),
+            ("Inc.,", &["Inc.", ","]),
+            ("i.e.,", &["i.e.", ","]),
+            ("5pm.", &["5", "pm", "."]),
+            ("don't.", &["do", "n't", "."]),
+            (":)", &[":)"]),
+            ("—word—", &["—", "word", "—"]),
+            ("3,000", &["3,000"]),
+            ("a,b", &["a", ",", "b"]),
+            ("Ph.D.", &["Ph.D."]),
+            ("k=v", &["k", "=", "v"]),
+            ("<b>bold</b>", &["<", "b", ">", "bold</b", ">"]),
+            ("A.", &["A."]),
+            ("cannot", &["can", "not"]),
+            ("Wed", &["We", "d"]),
+            ("shed its", &["shed", "its"]),
+            ("Hello  world\n\nok", &["Hello", "world", "ok"]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(toks(text), *want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn sentences_like_spacy_sentencizer() {
+        let mut t = Tokenizer::default();
+        assert_eq!(
+            count_sentences("One. Two! Three? Four... five. e.g. six", &mut t),
+            5
+        );
+        assert_eq!(count_sentences("No end", &mut t), 1);
+        assert_eq!(count_sentences("He said \"Stop.\" Then left.", &mut t), 2);
+        assert_eq!(count_sentences("", &mut t), 0);
+    }
+}
