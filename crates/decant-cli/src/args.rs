@@ -21,11 +21,20 @@ pub enum Command {
     /// and were set aside in the errors file (the run still finishes); 1 on a fatal error;
     /// 2 on bad usage.
     Repair(RepairArgs),
+
+    /// Filter documents with quality rules that make datatrove's decisions: Gopher
+    /// repetition and quality, C4, FineWeb. Kept documents go to the output (C4 also removes
+    /// lines from them); each dropped one goes to the rejects file with the step, reason,
+    /// measured value and threshold.
+    ///
+    /// Presets: gopher-2021, c4-datatrove, c4-tfds, fineweb-2024 (see --print-rules).
+    /// Exit status as for `repair`.
+    Filter(FilterArgs),
 }
 
-/// Arguments of `decant repair`.
+/// Inputs, outputs and side files, shared by every command.
 #[derive(Debug, Args)]
-pub struct RepairArgs {
+pub struct IoArgs {
     /// Input files or directories (.txt, .jsonl, .ndjson, .json, optionally .gz or .zst);
     /// `-` reads JSONL from standard input. Directories are read recursively.
     #[arg(required = true)]
@@ -59,6 +68,17 @@ pub struct RepairArgs {
     #[arg(short = 'j', long, default_value_t = 0)]
     pub threads: usize,
 
+    /// Print no summary on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Arguments of `decant repair`.
+#[derive(Debug, Args)]
+pub struct RepairArgs {
+    #[command(flatten)]
+    pub io: IoArgs,
+
     /// Keep boilerplate lines (only repair repeats, teasers and headlines).
     #[arg(long)]
     pub keep_boilerplate: bool,
@@ -67,8 +87,38 @@ pub struct RepairArgs {
     /// (normalized) characters.
     #[arg(long, default_value_t = 80)]
     pub min_content_chars: usize,
+}
 
-    /// Print no summary on standard error.
-    #[arg(short, long)]
-    pub quiet: bool,
+/// Arguments of `decant filter`.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    #[command(flatten)]
+    pub io: IoArgs,
+
+    /// The rule set: gopher-2021, c4-datatrove, c4-tfds or fineweb-2024.
+    #[arg(long)]
+    pub preset: Option<String>,
+
+    /// A TOML rules file: `preset = "…"` or `steps = [..]`, and `[rule]` tables that
+    /// override settings (see --print-rules for every setting).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+
+    /// Where dropped documents go [default: OUTPUT.rejects.jsonl, or decant-rejects.jsonl
+    /// when writing to standard output]. Created only when needed.
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+
+    /// Leave the text out of the rejects file (id, step, reason, value, threshold only).
+    #[arg(long)]
+    pub rejects_without_text: bool,
+
+    /// Repair documents first (repeated bodies, boilerplate lines), so that documents
+    /// like a twice-captured article are salvaged instead of dropped.
+    #[arg(long)]
+    pub repair: bool,
+
+    /// Print the effective rules as a TOML rules file and exit.
+    #[arg(long)]
+    pub print_rules: bool,
 }

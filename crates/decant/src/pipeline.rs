@@ -1,6 +1,9 @@
-//! Runs a job over its inputs: one thread reads raw records in order, a thread pool parses
-//! and repairs batches of them in parallel, and the results are written in input order, so
-//! the output is byte-identical whatever the thread count.
+//! Runs a job over its inputs: one thread reads raw records in order, a thread pool parses,
+//! repairs and filters batches of them in parallel, and the results are written in input
+//! order, so the output is byte-identical whatever the thread count.
+//!
+//! Every record read ends up in exactly one place: the output (kept), the rejects file
+//! (dropped by a filter, with the reason) or the errors file (unreadable, with the cause).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,12 +12,14 @@ use std::sync::mpsc::sync_channel;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::filter::{FilterConfig, Scratch};
 use crate::read::{self, FieldNames, Format, InputFile, RawReader, RecordError};
 use crate::repair::{Edit, RepairConfig, Repairer};
+use crate::step::{FilterStats, Outcome, RemovedLine};
 use crate::write::{LazyJsonl, Output};
 use crate::{Document, Error, Result};
 
-/// Where repaired documents go.
+/// Where kept documents go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
     /// Standard output: the repaired text when every input is a text file, else JSONL.
@@ -26,38 +31,54 @@ pub enum Destination {
     Dir(PathBuf),
 }
 
-/// A `decant repair` run.
+/// A run of `decant repair` or `decant filter`: repair (if configured), then filters (if
+/// configured), over every input.
 #[derive(Debug, Clone)]
-pub struct RepairJob {
+pub struct Job {
     /// Files to read, in order.
     pub inputs: Vec<InputFile>,
-    /// Where repaired documents go.
+    /// Where kept documents go.
     pub destination: Destination,
     /// JSON field names.
     pub fields: FieldNames,
-    /// Repair settings.
-    pub repair: RepairConfig,
+    /// Repair settings; `None` skips repair.
+    pub repair: Option<RepairConfig>,
+    /// Filters; `None` keeps every document.
+    pub filters: Option<FilterConfig>,
     /// The edit log (one JSON record per document), if wanted.
     pub log: Option<PathBuf>,
     /// Where records that could not be read are set aside (created only if needed).
     pub errors: PathBuf,
+    /// Where dropped documents go, with step, reason, value and threshold (created only if
+    /// needed). Required when there are filters.
+    pub rejects: Option<PathBuf>,
+    /// Include each dropped document's text in the rejects file.
+    pub rejects_with_text: bool,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
 }
 
-/// What a run did. Documents read = repaired + unchanged, and every input record is either
-/// read or errored.
+/// What a run did. Every input record is read or errored; every document read is kept or
+/// rejected; every kept document is changed or unchanged.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct RepairSummary {
-    /// Documents read and written.
+pub struct Summary {
+    /// Documents read.
     pub read: u64,
-    /// Documents whose text changed.
+    /// Documents written to the output.
+    pub kept: u64,
+    /// Documents dropped by a filter (in the rejects file).
+    pub rejected: u64,
+    /// Kept documents whose text repair changed.
     pub repaired: u64,
-    /// Documents written unchanged.
+    /// Kept documents written with their text unchanged.
     pub unchanged: u64,
     /// Records set aside in the errors file.
     pub errored: u64,
-    /// Lines removed, by reason.
+    /// Documents dropped, by `step/reason`.
+    pub rejected_by: BTreeMap<String, u64>,
+    /// Lines removed by filters from kept documents, by `step/reason`.
+    pub filter_lines_removed: BTreeMap<String, u64>,
+    /// Lines removed by repair, by reason.
     pub lines_removed: BTreeMap<&'static str, u64>,
     /// Paragraphs moved to where the copies agree.
     pub lines_moved: u64,
@@ -74,13 +95,32 @@ struct LogRecord<'a> {
     line: u64,
     changed: bool,
     edits: &'a [Edit],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    removed: &'a [RemovedLine],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rejected: Option<&'a crate::step::Rejection>,
+}
+
+#[derive(Serialize)]
+struct RejectRecord<'a> {
+    id: &'a str,
+    file: &'a str,
+    line: u64,
+    step: &'static str,
+    reason: &'a str,
+    value: f64,
+    threshold: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<&'a str>,
 }
 
 enum Processed {
     Doc {
         doc: Document,
+        /// The text after repair, when repair changed it.
         repaired: Option<String>,
         edits: Vec<Edit>,
+        outcome: Outcome,
     },
     Error(RecordError),
 }
@@ -144,7 +184,7 @@ fn reader_thread(inputs: &[InputFile], tx: &std::sync::mpsc::SyncSender<Batch>) 
 
 /// Checks that no two inputs would be written to the same output file and that no output
 /// overwrites an input.
-fn check_destination(job: &RepairJob) -> Result<()> {
+fn check_destination(job: &Job) -> Result<()> {
     // Each path is resolved once: a run may name many thousands of inputs.
     let inputs: std::collections::HashMap<PathBuf, &str> = job
         .inputs
@@ -160,7 +200,7 @@ fn check_destination(job: &RepairJob) -> Result<()> {
     for o in &outputs {
         if !seen.insert(o) {
             return Err(Error::Config(format!(
-                "two inputs would be written to {}; repair them in separate runs",
+                "two inputs would be written to {}; process them in separate runs",
                 o.display()
             )));
         }
@@ -175,7 +215,7 @@ fn check_destination(job: &RepairJob) -> Result<()> {
 }
 
 struct Writer<'j> {
-    job: &'j RepairJob,
+    job: &'j Job,
     stdout_text: bool,
     single: Option<Output>,
     current: Option<(usize, Output)>,
@@ -246,7 +286,7 @@ pub trait Observer {
         let _ = error;
     }
     /// A batch was written; `so_far` counts everything up to now.
-    fn progress(&mut self, so_far: &RepairSummary) {
+    fn progress(&mut self, so_far: &Summary) {
         let _ = so_far;
     }
 }
@@ -258,15 +298,21 @@ impl<F: FnMut(&RecordError)> Observer for F {
     }
 }
 
-/// Runs a repair job, telling `observer` about each record set aside and each batch done.
+/// Runs a job, telling `observer` about each record set aside and each batch done.
 #[allow(clippy::too_many_lines)]
-pub fn run_repair(job: &RepairJob, observer: &mut dyn Observer) -> Result<RepairSummary> {
+pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
     check_destination(job)?;
+    if job.filters.is_some() && job.rejects.is_none() {
+        return Err(Error::Config(
+            "a job with filters needs a rejects file for the documents it drops".into(),
+        ));
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(job.threads)
         .build()
         .map_err(|e| Error::Config(format!("thread pool: {e}")))?;
-    let repairer = Repairer::new(job.repair.clone());
+    let repairer = job.repair.clone().map(Repairer::new);
+    let filters = job.filters.as_ref().map(FilterConfig::build);
     let stdout_text = job.destination == Destination::Stdout
         && job.inputs.iter().all(|i| i.format == Format::Text);
     let single = match &job.destination {
@@ -285,7 +331,8 @@ pub fn run_repair(job: &RepairJob, observer: &mut dyn Observer) -> Result<Repair
     };
     let mut log = job.log.as_deref().map(Output::create).transpose()?;
     let mut errors = LazyJsonl::new(job.errors.clone());
-    let mut summary = RepairSummary::default();
+    let mut rejects = job.rejects.clone().map(LazyJsonl::new);
+    let mut summary = Summary::default();
 
     // Three stages overlap: a reader thread, a processing thread that runs each batch on
     // the pool, and this thread, which writes batches in the order they were read.
@@ -293,7 +340,8 @@ pub fn run_repair(job: &RepairJob, observer: &mut dyn Observer) -> Result<Repair
     let (done_tx, done_rx) = sync_channel::<(usize, Vec<Processed>)>(2);
     let result = std::thread::scope(|s| {
         s.spawn(move || reader_thread(&job.inputs, &tx));
-        let repairer = &repairer;
+        let repairer = repairer.as_ref();
+        let filters = filters.as_ref();
         let pool = &pool;
         s.spawn(move || {
             for batch in &rx {
@@ -302,17 +350,30 @@ pub fn run_repair(job: &RepairJob, observer: &mut dyn Observer) -> Result<Repair
                     batch
                         .items
                         .into_par_iter()
-                        .map(|item| {
+                        .map_init(Scratch::default, |scratch, item| {
                             match item.and_then(|raw| read::parse(input, raw, &job.fields)) {
                                 Err(e) => Processed::Error(e),
                                 Ok(doc) => {
-                                    let r = repairer.repair(&doc.text);
-                                    let repaired = r.changed().then(|| r.text.into_owned());
-                                    let edits = r.edits;
+                                    let (repaired, edits) = match repairer {
+                                        Some(r) => {
+                                            let r = r.repair(&doc.text);
+                                            (r.changed().then(|| r.text.into_owned()), r.edits)
+                                        }
+                                        None => (None, Vec::new()),
+                                    };
+                                    let outcome = match filters {
+                                        Some(f) => f.run(
+                                            repaired.as_deref().unwrap_or(&doc.text),
+                                            scratch,
+                                            &mut FilterStats::default(),
+                                        ),
+                                        None => Outcome::default(),
+                                    };
                                     Processed::Doc {
                                         doc,
                                         repaired,
                                         edits,
+                                        outcome,
                                     }
                                 }
                             }
@@ -343,32 +404,65 @@ pub fn run_repair(job: &RepairJob, observer: &mut dyn Observer) -> Result<Repair
                         doc,
                         repaired,
                         edits,
+                        outcome,
                     } => {
                         summary.read += 1;
                         summary.text_bytes += doc.text.len() as u64;
                         summary.record_bytes +=
                             doc.record.as_ref().map_or(doc.text.len(), |r| r.raw.len()) as u64;
-                        if repaired.is_some() {
-                            summary.repaired += 1;
+                        let final_text = outcome.text.as_deref().or(repaired.as_deref());
+                        if let Some(r) = &outcome.rejection {
+                            summary.rejected += 1;
+                            *summary
+                                .rejected_by
+                                .entry(format!("{}/{}", r.step, r.reason))
+                                .or_default() += 1;
+                            let rejects = rejects.as_mut().expect("checked at the start");
+                            rejects.write(&RejectRecord {
+                                id: &doc.id,
+                                file: &doc.origin.file,
+                                line: doc.origin.line,
+                                step: r.step,
+                                reason: &r.reason,
+                                value: r.value,
+                                threshold: r.threshold,
+                                text: job
+                                    .rejects_with_text
+                                    .then(|| repaired.as_deref().unwrap_or(&doc.text)),
+                            })?;
                         } else {
-                            summary.unchanged += 1;
-                        }
-                        for e in &edits {
-                            if e.reason == crate::repair::Reason::Moved {
-                                summary.lines_moved += 1;
-                            } else {
-                                *summary.lines_removed.entry(e.reason.name()).or_default() +=
-                                    (e.lines[1] - e.lines[0] + 1) as u64;
+                            summary.kept += 1;
+                            if repaired.is_some() {
+                                summary.repaired += 1;
                             }
+                            if final_text.is_none() {
+                                summary.unchanged += 1;
+                            }
+                            for e in &edits {
+                                if e.reason == crate::repair::Reason::Moved {
+                                    summary.lines_moved += 1;
+                                } else {
+                                    *summary.lines_removed.entry(e.reason.name()).or_default() +=
+                                        (e.lines[1] - e.lines[0] + 1) as u64;
+                                }
+                            }
+                            for r in &outcome.removed {
+                                *summary
+                                    .filter_lines_removed
+                                    .entry(format!("{}/{}", r.step, r.reason))
+                                    .or_default() += 1;
+                            }
+                            writer.write(input, &doc, final_text)?;
                         }
-                        writer.write(input, &doc, repaired.as_deref())?;
                         if let Some(log) = log.as_mut() {
                             log.write_json_line(&LogRecord {
                                 id: &doc.id,
                                 file: &doc.origin.file,
                                 line: doc.origin.line,
-                                changed: repaired.is_some(),
+                                changed: final_text.is_some(),
                                 edits: &edits,
+                                removed: &outcome.removed,
+                                rejected: outcome.rejection.as_ref(),
                             })?;
                         }
                     }
@@ -384,5 +478,8 @@ pub fn run_repair(job: &RepairJob, observer: &mut dyn Observer) -> Result<Repair
         log.finish()?;
     }
     errors.finish()?;
+    if let Some(r) = rejects {
+        r.finish()?;
+    }
     Ok(summary)
 }

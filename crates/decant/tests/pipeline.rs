@@ -1,10 +1,11 @@
-//! Run-level invariants: every input record is either read (and written) or set aside with
-//! its line, whatever garbage the input holds, and the output does not depend on the
-//! number of threads.
+//! Run-level invariants: every input record is either read or set aside with its line,
+//! whatever garbage the input holds; every document read is either kept (in the output) or
+//! rejected (in the rejects file); and the output does not depend on the number of threads.
 
 use std::path::PathBuf;
 
-use decant::pipeline::{run_repair, Destination, RepairJob};
+use decant::filter::FilterConfig;
+use decant::pipeline::{run, Destination, Job};
 use decant::read::{expand_inputs, FieldNames};
 use decant::repair::RepairConfig;
 use proptest::prelude::*;
@@ -19,14 +20,21 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-fn job(input: PathBuf, out: PathBuf, errors: PathBuf, threads: usize) -> RepairJob {
-    RepairJob {
+fn job(input: PathBuf, out: PathBuf, side: &str, threads: usize) -> Job {
+    // C4's line rules with one sentence required: some documents are kept with lines
+    // removed, some rejected.
+    let filters =
+        FilterConfig::resolve(None, Some("steps = [\"c4\"]\n[c4]\nmin_num_sentences = 1\n")).unwrap();
+    Job {
         inputs: expand_inputs(&[input]).unwrap(),
         destination: Destination::Jsonl(out),
         fields: FieldNames::default(),
-        repair: RepairConfig::default(),
+        repair: Some(RepairConfig::default()),
+        filters: Some(filters),
         log: None,
-        errors,
+        errors: PathBuf::from(format!("{side}.errors.jsonl")),
+        rejects: Some(PathBuf::from(format!("{side}.rejects.jsonl"))),
+        rejects_with_text: true,
         threads,
     }
 }
@@ -52,18 +60,23 @@ proptest! {
         let mut outputs = Vec::new();
         for threads in [1, 2] {
             let out = dir.path().join(format!("out{threads}.jsonl"));
-            let errors = dir.path().join(format!("err{threads}.jsonl"));
+            let side = dir.path().join(format!("side{threads}"));
+            let side = side.to_str().unwrap();
+            let job = job(input.clone(), out.clone(), side, threads);
             let mut seen = 0u64;
             let mut count = |_: &decant::read::RecordError| seen += 1;
-            let s = run_repair(&job(input.clone(), out.clone(), errors.clone(), threads), &mut count).unwrap();
+            let s = run(&job, &mut count).unwrap();
             prop_assert_eq!(s.read + s.errored, records);
-            prop_assert_eq!(s.read, s.repaired + s.unchanged);
+            prop_assert_eq!(s.read, s.kept + s.rejected);
+            prop_assert_eq!(s.rejected, s.rejected_by.values().sum::<u64>());
             prop_assert_eq!(seen, s.errored);
             let written = std::fs::read_to_string(&out).unwrap();
-            prop_assert_eq!(written.lines().count() as u64, s.read);
-            let set_aside = std::fs::read_to_string(&errors).unwrap_or_default();
+            prop_assert_eq!(written.lines().count() as u64, s.kept);
+            let rejected = std::fs::read_to_string(job.rejects.as_ref().unwrap()).unwrap_or_default();
+            prop_assert_eq!(rejected.lines().count() as u64, s.rejected);
+            let set_aside = std::fs::read_to_string(&job.errors).unwrap_or_default();
             prop_assert_eq!(set_aside.lines().count() as u64, s.errored);
-            outputs.push((written, set_aside));
+            outputs.push((written, rejected, set_aside));
         }
         prop_assert_eq!(&outputs[0], &outputs[1]);
     }

@@ -1,3 +1,127 @@
-//! One file per subcommand.
+//! One file per subcommand, and what they share: where outputs go, the side files beside
+//! them, progress and the closing status.
 
+pub mod filter;
 pub mod repair;
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use decant::pipeline::{self, Destination};
+
+use crate::exit;
+
+/// `-o` as a destination: a `.jsonl[.gz|.zst]` file, `-`/none for standard output, else a
+/// directory.
+pub fn destination(output: Option<&Path>) -> Destination {
+    match output {
+        None => Destination::Stdout,
+        Some(p) if p.as_os_str() == "-" => Destination::Stdout,
+        Some(p) if decant::write::is_jsonl_path(p) => Destination::Jsonl(p.to_path_buf()),
+        Some(p) => Destination::Dir(p.to_path_buf()),
+    }
+}
+
+/// The default path of a side file (`errors`, `rejects`): beside the output
+/// (`out.jsonl.errors.jsonl`, `outdir.errors.jsonl`), or `decant-errors.jsonl` in the current
+/// directory when writing to standard output.
+pub fn side_file(destination: &Destination, kind: &str) -> PathBuf {
+    match destination {
+        Destination::Stdout => PathBuf::from(format!("decant-{kind}.jsonl")),
+        Destination::Jsonl(p) | Destination::Dir(p) => sibling(p, &format!(".{kind}.jsonl")),
+    }
+}
+
+/// `out.jsonl` → `out.jsonl.errors.jsonl`; `outdir/` → `outdir.errors.jsonl`.
+fn sibling(p: &Path, suffix: &str) -> PathBuf {
+    let trimmed: PathBuf = p.components().collect();
+    let mut name: OsString = trimmed
+        .file_name()
+        .map_or_else(|| "out".into(), OsString::from);
+    name.push(suffix);
+    trimmed.with_file_name(name)
+}
+
+/// Prints set-aside records (the first 20) and, on a terminal, a progress line.
+pub struct Reporter {
+    shown: u64,
+    bar: Option<indicatif::ProgressBar>,
+    start: std::time::Instant,
+    changed: &'static str,
+}
+
+impl Reporter {
+    /// `changed` names what the progress line counts as changed ("repaired", "rejected").
+    pub fn new(quiet: bool, changed: &'static str) -> Self {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+                    .expect("a valid template"),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        });
+        Reporter {
+            shown: 0,
+            bar,
+            start: std::time::Instant::now(),
+            changed,
+        }
+    }
+
+    fn say(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    /// Removes the progress line.
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl pipeline::Observer for Reporter {
+    fn record_error(&mut self, e: &decant::read::RecordError) {
+        self.shown += 1;
+        if self.shown <= 20 {
+            self.say(&format!("decant: {e} (record set aside)"));
+        } else if self.shown == 21 {
+            self.say("decant: more records set aside; see the errors file");
+        }
+    }
+
+    fn progress(&mut self, s: &pipeline::Summary) {
+        if let Some(bar) = &self.bar {
+            let mb = s.record_bytes as f64 / 1e6;
+            let rate = mb / self.start.elapsed().as_secs_f64().max(1e-3);
+            let changed = if self.changed == "rejected" {
+                s.rejected
+            } else {
+                s.repaired
+            };
+            bar.set_message(format!(
+                "{} documents ({changed} {}, {} errored), {mb:.0} MB, {rate:.0} MB/s",
+                s.read, self.changed, s.errored
+            ));
+        }
+    }
+}
+
+/// The exit status of a finished run, after saying where set-aside records went.
+pub fn status(summary: &pipeline::Summary, errors: &Path) -> u8 {
+    if summary.errored > 0 {
+        eprintln!(
+            "decant: {} record(s) could not be read; they are in {}",
+            summary.errored,
+            errors.display()
+        );
+        return exit::RECORDS_SET_ASIDE;
+    }
+    exit::OK
+}

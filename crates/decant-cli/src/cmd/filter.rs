@@ -1,0 +1,111 @@
+//! `decant filter`.
+
+use anyhow::{Context, Result};
+use decant::filter::{FilterConfig, Preset};
+use decant::pipeline::{self, Job};
+use decant::read::{expand_inputs, FieldNames};
+use decant::repair::RepairConfig;
+
+use super::{destination, side_file, status, Reporter};
+use crate::args::FilterArgs;
+
+/// The rules the arguments ask for.
+pub fn rules(args: &FilterArgs) -> Result<FilterConfig> {
+    let preset = args.preset.as_deref().map(Preset::from_name).transpose()?;
+    let file = args
+        .rules
+        .as_ref()
+        .map(|p| {
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+        })
+        .transpose()?;
+    let cfg = FilterConfig::resolve(preset, file.as_deref()).with_context(|| match &args.rules {
+        Some(p) => format!("in {}", p.display()),
+        None => "no rules".to_string(),
+    })?;
+    Ok(cfg)
+}
+
+/// Turns arguments into a job (kept apart from running it, so it can be tested).
+pub fn job(args: &FilterArgs) -> Result<Job> {
+    let filters = rules(args)?;
+    let io = &args.io;
+    let inputs = expand_inputs(&io.inputs)?;
+    if inputs.is_empty() {
+        anyhow::bail!("no input files found (decant reads .txt, .jsonl, .ndjson, .json, optionally .gz or .zst)");
+    }
+    let destination = destination(io.output.as_deref());
+    let errors = io
+        .errors
+        .clone()
+        .unwrap_or_else(|| side_file(&destination, "errors"));
+    let rejects = args
+        .rejects
+        .clone()
+        .unwrap_or_else(|| side_file(&destination, "rejects"));
+    Ok(Job {
+        inputs,
+        destination,
+        fields: FieldNames {
+            text: io.text_field.clone(),
+            id: io.id_field.clone(),
+        },
+        repair: args.repair.then(RepairConfig::default),
+        filters: Some(filters),
+        log: io.log.clone(),
+        errors,
+        rejects: Some(rejects),
+        rejects_with_text: !args.rejects_without_text,
+        threads: io.threads,
+    })
+}
+
+pub fn run(args: &FilterArgs) -> Result<u8> {
+    if args.print_rules {
+        print!("{}", rules(args)?.to_toml());
+        return Ok(crate::exit::OK);
+    }
+    let job = job(args)?;
+    let start = std::time::Instant::now();
+    let mut reporter = Reporter::new(args.io.quiet, "rejected");
+    let summary = pipeline::run(&job, &mut reporter).context("filter failed")?;
+    reporter.finish();
+    if !args.io.quiet {
+        let secs = start.elapsed().as_secs_f64();
+        let name = job
+            .filters
+            .as_ref()
+            .and_then(|f| f.preset)
+            .map_or("custom rules", Preset::name);
+        eprintln!(
+            "decant filter ({name}{}): {} documents read: {} kept, {} rejected; {} errored ({:.1} MB in {:.2} s, {:.0} MB/s)",
+            if job.repair.is_some() { ", after repair" } else { "" },
+            summary.read,
+            summary.kept,
+            summary.rejected,
+            summary.errored,
+            summary.record_bytes as f64 / 1e6,
+            secs,
+            summary.record_bytes as f64 / 1e6 / secs.max(1e-9),
+        );
+        for (reason, n) in &summary.rejected_by {
+            eprintln!("  rejected  {n:>9}  {reason}");
+        }
+        for (reason, n) in &summary.filter_lines_removed {
+            eprintln!("  lines removed from kept documents  {n:>9}  {reason}");
+        }
+        if job.repair.is_some() {
+            eprintln!(
+                "  repaired  {:>9}  (kept documents whose text repair changed)",
+                summary.repaired
+            );
+        }
+        if summary.rejected > 0 {
+            eprintln!(
+                "decant: rejected documents are in {}",
+                job.rejects.as_ref().expect("set").display()
+            );
+        }
+    }
+    Ok(status(&summary, &job.errors))
+}
