@@ -63,6 +63,9 @@ pub enum Verdict {
         text: String,
         /// The lines removed on the way.
         removed: Vec<RemovedLine>,
+        /// The words of the new text, when the filter already knows them (the next filters
+        /// then need not split it again).
+        words: Option<Vec<crate::text::tokens::Span>>,
     },
     /// The document is dropped, with why.
     Drop(Rejection),
@@ -150,12 +153,25 @@ impl Filters {
     pub fn run(&self, text: &str, scratch: &mut Scratch, stats: &mut FilterStats) -> Outcome {
         stats.seen += 1;
         let mut out = Outcome::default();
+        // Words are computed once per text: filters after the first reuse them until one
+        // changes the text.
+        let mut fresh = true;
         for f in &self.filters {
             let current = out.text.as_deref().unwrap_or(text);
-            let verdict = f.check(&mut Doc::new(current, scratch));
+            let mut doc = if fresh {
+                Doc::new(current, scratch)
+            } else {
+                Doc::same_text(current, scratch)
+            };
+            fresh = false;
+            let verdict = f.check(&mut doc);
             match verdict {
                 Verdict::Keep => {}
-                Verdict::Edit { text: new, removed } => {
+                Verdict::Edit {
+                    text: new,
+                    removed,
+                    words,
+                } => {
                     for r in &removed {
                         *stats
                             .lines_removed
@@ -165,6 +181,10 @@ impl Filters {
                     out.removed.extend(removed);
                     if new != current {
                         out.text = Some(new);
+                        match words {
+                            Some(w) => scratch.set_words(w),
+                            None => fresh = true,
+                        }
                     }
                 }
                 Verdict::Drop(r) => {
@@ -225,6 +245,7 @@ mod tests {
                         line: 2,
                         text: rest.to_string(),
                     }],
+                    words: None,
                 },
             }
         }

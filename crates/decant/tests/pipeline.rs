@@ -23,8 +23,11 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
 fn job(input: PathBuf, out: PathBuf, side: &str, threads: usize) -> Job {
     // C4's line rules with one sentence required: some documents are kept with lines
     // removed, some rejected.
-    let filters =
-        FilterConfig::resolve(None, Some("steps = [\"c4\"]\n[c4]\nmin_num_sentences = 1\n")).unwrap();
+    let filters = FilterConfig::resolve(
+        None,
+        Some("steps = [\"c4\"]\n[c4]\nmin_num_sentences = 1\n"),
+    )
+    .unwrap();
     Job {
         inputs: expand_inputs(&[input]).unwrap(),
         destination: Destination::Jsonl(out),

@@ -15,14 +15,13 @@ pub fn rules(args: &FilterArgs) -> Result<FilterConfig> {
     let file = args
         .rules
         .as_ref()
-        .map(|p| {
-            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
-        })
+        .map(|p| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())))
         .transpose()?;
-    let cfg = FilterConfig::resolve(preset, file.as_deref()).with_context(|| match &args.rules {
-        Some(p) => format!("in {}", p.display()),
-        None => "no rules".to_string(),
-    })?;
+    let cfg =
+        FilterConfig::resolve(preset, file.as_deref()).with_context(|| match &args.rules {
+            Some(p) => format!("in {}", p.display()),
+            None => "no rules".to_string(),
+        })?;
     Ok(cfg)
 }
 

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{py_lines, py_strip, Doc};
 use crate::step::{Filter, Rejection, RemovedLine, Verdict};
-use crate::text::tokens::{count_sentences, is_py_space};
+use crate::text::tokens::{count_sentences_of, is_py_space, Span, Tokenizer};
 
 /// Settings of the C4 rules (datatrove's defaults).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,19 +126,34 @@ fn is_decimal(c: char) -> bool {
                 == unicode_general_category::GeneralCategory::DecimalNumber)
 }
 
-/// Case-insensitive containment of an ASCII lowercase needle (Python's
-/// `needle in line.lower()`).
-fn contains_lower(line: &str, lower: &mut String, needle: &str) -> bool {
+/// `line.lower()` into `out` (ASCII lowercasing when the line is ASCII).
+fn lowercase_into(line: &str, out: &mut String) {
+    out.clear();
     if line.is_ascii() {
-        line.as_bytes()
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+        out.push_str(line);
+        out.make_ascii_lowercase();
     } else {
-        if lower.is_empty() {
-            *lower = line.to_lowercase();
-        }
-        lower.contains(needle)
+        out.push_str(&line.to_lowercase());
     }
+}
+
+static FINDERS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 8]> =
+    std::sync::LazyLock::new(|| {
+        let f = memchr::memmem::Finder::new;
+        [
+            f("lorem ipsum"),
+            f("javascript"),
+            f(POLICY[0]),
+            f(POLICY[1]),
+            f(POLICY[2]),
+            f(POLICY[3]),
+            f(POLICY[4]),
+            f(POLICY[5]),
+        ]
+    });
+
+fn has(finder: &memchr::memmem::Finder<'_>, hay: &str) -> bool {
+    finder.find(hay.as_bytes()).is_some()
 }
 
 impl Filter for C4Quality {
@@ -146,10 +161,20 @@ impl Filter for C4Quality {
         STEP
     }
 
+    #[allow(clippy::too_many_lines)] // the line rules in datatrove's order
     fn check(&self, doc: &mut Doc<'_, '_>) -> Verdict {
         let text = doc.text();
-        let mut tokenizer = std::mem::take(&mut doc.scratch_mut().tokenizer);
+        // The phrase rules need a lowercase copy of each line; most documents contain none of
+        // the phrases at all, which one search of the whole document shows.
+        let phrases = (self.filter_lorem_ipsum || self.filter_javascript || self.filter_policy)
+            && has_any_phrase(text);
+        let (_, scratch) = doc.words_and_scratch();
+        let words = Doc::scratch_words(scratch);
+        let mut tokenizer = Tokenizer::default();
+        let mut next_word = 0;
         let mut kept = String::with_capacity(text.len());
+        let mut kept_words: Vec<Span> = Vec::with_capacity(words.len());
+        let mut line_buf: Vec<Span> = Vec::new();
         let mut removed = Vec::new();
         let mut sentences: i64 = 0;
         let mut lower = String::new();
@@ -168,17 +193,20 @@ impl Filter for C4Quality {
                     text: raw.to_string(),
                 });
             };
-            let mut n_words: i64 = 0;
-            let mut too_long = false;
-            for w in line.split(is_py_space).filter(|w| !w.is_empty()) {
-                n_words += 1;
-                if self.max_word_length >= 0
-                    && as_i64(w.len()) > self.max_word_length
-                    && as_i64(crate::text::char_count(w)) > self.max_word_length
-                {
-                    too_long = true;
-                }
+            // The line's words: the document's words inside it.
+            let start = offset(text, line);
+            let end = start + line.len();
+            while next_word < words.len() && (words[next_word].start as usize) < start {
+                next_word += 1;
             }
+            let first_word = next_word;
+            while next_word < words.len() && (words[next_word].end as usize) <= end {
+                next_word += 1;
+            }
+            let line_words = &words[first_word..next_word];
+
+            let (n_words, longest) = whitespace_words(line);
+            let too_long = self.max_word_length >= 0 && as_i64(longest) > self.max_word_length;
             if too_long {
                 remove("too_long_word");
                 continue;
@@ -198,14 +226,17 @@ impl Filter for C4Quality {
                 remove("too_few_words");
                 continue;
             }
-            lower.clear();
-            if self.filter_lorem_ipsum && contains_lower(&line, &mut lower, "lorem ipsum") {
-                verdict = Some(Verdict::Drop(Rejection::new(STEP, "lorem_ipsum", 1.0, 0.0)));
-                break;
-            }
-            if self.filter_javascript && contains_lower(&line, &mut lower, "javascript") {
-                remove("javascript");
-                continue;
+            if phrases {
+                lowercase_into(&line, &mut lower);
+                let finders = &*FINDERS;
+                if self.filter_lorem_ipsum && has(&finders[0], &lower) {
+                    verdict = Some(Verdict::Drop(Rejection::new(STEP, "lorem_ipsum", 1.0, 0.0)));
+                    break;
+                }
+                if self.filter_javascript && has(&finders[1], &lower) {
+                    remove("javascript");
+                    continue;
+                }
             }
             if self.filter_curly_bracket && line.contains('{') {
                 verdict = Some(Verdict::Drop(Rejection::new(
@@ -216,17 +247,29 @@ impl Filter for C4Quality {
                 )));
                 break;
             }
-            if self.filter_policy && POLICY.iter().any(|p| contains_lower(&line, &mut lower, p)) {
+            if phrases && self.filter_policy && FINDERS[2..].iter().any(|f| has(f, &lower)) {
                 remove("policy");
                 continue;
             }
-            if self.min_num_sentences != -1 {
-                sentences += as_i64(count_sentences(&line, &mut tokenizer));
+            // The kept line's words, moved to where the line lands in the new text.
+            let at = kept.len();
+            if matches!(line, std::borrow::Cow::Borrowed(_)) {
+                if self.min_num_sentences != -1 {
+                    sentences += as_i64(count_sentences_of(text, line_words));
+                }
+                kept_words.extend(line_words.iter().map(|w| shift(*w, start, at)));
+            } else {
+                // Citations were cut out: the line has new words.
+                line_buf.clear();
+                tokenizer.run(&line, &mut line_buf);
+                if self.min_num_sentences != -1 {
+                    sentences += as_i64(count_sentences_of(&line, &line_buf));
+                }
+                kept_words.extend(line_buf.iter().map(|w| shift(*w, 0, at)));
             }
             kept.push_str(&line);
             kept.push('\n');
         }
-        doc.scratch_mut().tokenizer = tokenizer;
         if let Some(v) = verdict {
             return v;
         }
@@ -238,13 +281,93 @@ impl Filter for C4Quality {
                 self.min_num_sentences as f64,
             ));
         }
-        let new = py_strip(&kept).to_string();
+        let new = py_strip(&kept);
         if new == text && removed.is_empty() {
-            Verdict::Keep
-        } else {
-            Verdict::Edit { text: new, removed }
+            return Verdict::Keep;
+        }
+        let front = offset(&kept, new);
+        if front > 0 {
+            for w in &mut kept_words {
+                *w = shift(*w, front, 0);
+            }
+        }
+        Verdict::Edit {
+            text: new.to_string(),
+            removed,
+            words: Some(kept_words),
         }
     }
+}
+
+/// Python's `len(line.split())` and the length in characters of the longest of those
+/// words.
+fn whitespace_words(line: &str) -> (i64, usize) {
+    let (mut n, mut longest) = (0i64, 0usize);
+    if line.is_ascii() {
+        let mut run = 0usize;
+        for &b in line.as_bytes() {
+            if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f) {
+                if run > 0 {
+                    n += 1;
+                    longest = longest.max(run);
+                }
+                run = 0;
+            } else {
+                run += 1;
+            }
+        }
+        if run > 0 {
+            n += 1;
+            longest = longest.max(run);
+        }
+        return (n, longest);
+    }
+    for w in line.split(is_py_space).filter(|w| !w.is_empty()) {
+        n += 1;
+        longest = longest.max(crate::text::char_count(w));
+    }
+    (n, longest)
+}
+
+/// `w` moved from a text where its line starts at `from` to one where it starts at `to`.
+#[allow(clippy::cast_possible_truncation)] // documents are far below 4 GiB
+fn shift(w: Span, from: usize, to: usize) -> Span {
+    let (from, to) = (from as u32, to as u32);
+    Span {
+        start: w.start - from + to,
+        end: w.end - from + to,
+    }
+}
+
+/// Byte offset of `part` (a slice of `text`) in `text`.
+fn offset(text: &str, part: &str) -> usize {
+    part.as_ptr() as usize - text.as_ptr() as usize
+}
+
+/// Whether the text might hold one of the phrases the line rules look for (a case-insensitive
+/// search for "lorem ipsum", "javascript", "terms of use", "policy" and "cookies").
+fn has_any_phrase(text: &str) -> bool {
+    static ANCHORS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 5]> =
+        std::sync::LazyLock::new(|| {
+            let f = memchr::memmem::Finder::new;
+            [
+                f("lorem ipsum"),
+                f("javascript"),
+                f("terms of use"),
+                f("policy"),
+                f("cookies"),
+            ]
+        });
+    // ASCII case folding finds every match Unicode lowercasing would, except through the
+    // Kelvin sign (which lowercases to `k`); documents with one take the slow way.
+    let mut lower = String::new();
+    if text.is_ascii() || !text.contains('\u{212a}') {
+        lower.push_str(text);
+        lower.make_ascii_lowercase();
+    } else {
+        lowercase_into(text, &mut lower);
+    }
+    ANCHORS.iter().any(|f| has(f, &lower))
 }
 
 #[cfg(test)]
@@ -274,7 +397,12 @@ mod tests {
             Read our privacy policy for details.\n\
             Too short.\n\
             The mayor thanked residents for their patience. More meetings are planned.";
-        let Verdict::Edit { text: out, removed } = run(&C4Quality::default(), text) else {
+        let Verdict::Edit {
+            text: out,
+            removed,
+            words,
+        } = run(&C4Quality::default(), text)
+        else {
             panic!("kept with edits expected");
         };
         assert_eq!(
@@ -293,6 +421,26 @@ mod tests {
                 (6, "too_few_words")
             ]
         );
+        // The words handed on are those of the new text.
+        let mut fresh = Vec::new();
+        crate::text::tokens::words_into(&out, &mut fresh);
+        assert_eq!(words, Some(fresh));
+    }
+
+    #[test]
+    fn words_handed_on_after_citations_and_stripping() {
+        let text =
+            "\n  Menu\nThe river rose[1] overnight. Roads closed at dawn. Schools shut.\n   \
+            Officials said the water would fall by Friday[citation needed]. Residents waited.";
+        let Verdict::Edit {
+            text: out, words, ..
+        } = run(&C4Quality::default(), text)
+        else {
+            panic!("kept with edits expected");
+        };
+        let mut fresh = Vec::new();
+        crate::text::tokens::words_into(&out, &mut fresh);
+        assert_eq!(words, Some(fresh));
     }
 
     #[test]

@@ -87,20 +87,29 @@ impl Filter for GopherQuality {
         let words = doc.words();
         let n_words = words.len();
         let (mut n_content, mut content_chars, mut n_alpha) = (0usize, 0usize, 0usize);
+        let stops = StopWords::new(&self.stop_words);
         let mut stop_seen = 0u64; // bit i: stop word i present
         for w in words {
             let w = w.text(text);
-            if w.chars().any(|c| !is_datatrove_punct(c)) {
+            let (content, alpha) = if w.is_ascii() {
+                let b = w.as_bytes();
+                (
+                    b.iter().any(|&c| !ASCII_PUNCT[usize::from(c)]),
+                    b.iter().any(u8::is_ascii_alphabetic),
+                )
+            } else {
+                (
+                    w.chars().any(|c| !is_datatrove_punct(c)),
+                    w.chars().any(is_py_alpha),
+                )
+            };
+            if content {
                 n_content += 1;
                 content_chars += crate::text::char_count(w);
             }
-            if w.chars().any(is_py_alpha) {
-                n_alpha += 1;
-            }
+            n_alpha += usize::from(alpha);
             if self.min_stop_words > 0 {
-                if let Some(i) = self.stop_words.iter().take(64).position(|s| s == w) {
-                    stop_seen |= 1 << i;
-                }
+                stop_seen |= stops.bit(w);
             }
         }
         if self.min_doc_words > 0 && n_content < self.min_doc_words {
@@ -211,6 +220,67 @@ impl Filter for GopherQuality {
             }
         }
         Verdict::Keep
+    }
+}
+
+/// ASCII bytes in datatrove's punctuation set.
+static ASCII_PUNCT: std::sync::LazyLock<[bool; 128]> = std::sync::LazyLock::new(|| {
+    let mut t = [false; 128];
+    for (b, slot) in t.iter_mut().enumerate() {
+        *slot = is_datatrove_punct(char::from(u8::try_from(b).expect("ASCII")));
+    }
+    t
+});
+
+/// The stop words packed for comparison without string compares (words of up to 8 bytes;
+/// longer stop words are compared as strings).
+struct StopWords<'a> {
+    packed: Vec<(u64, usize, u64)>, // (packed bytes, length, bit)
+    long: Vec<(&'a str, u64)>,
+}
+
+fn pack(w: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    b[..w.len()].copy_from_slice(w);
+    u64::from_le_bytes(b)
+}
+
+impl<'a> StopWords<'a> {
+    fn new(words: &'a [String]) -> Self {
+        let mut s = StopWords {
+            packed: Vec::new(),
+            long: Vec::new(),
+        };
+        for (i, w) in words.iter().take(64).enumerate() {
+            let bit = 1u64 << i;
+            if w.len() <= 8 {
+                s.packed.push((pack(w.as_bytes()), w.len(), bit));
+            } else {
+                s.long.push((w, bit));
+            }
+        }
+        s
+    }
+
+    /// The bits of the stop words equal to `w`.
+    #[inline]
+    fn bit(&self, w: &str) -> u64 {
+        let mut bits = 0;
+        if w.len() <= 8 {
+            let p = pack(w.as_bytes());
+            for &(q, len, bit) in &self.packed {
+                if q == p && len == w.len() {
+                    bits |= bit;
+                }
+            }
+        } else {
+            for &(s, bit) in &self.long {
+                if s == w {
+                    bits |= bit;
+                }
+            }
+        }
+        bits
     }
 }
 

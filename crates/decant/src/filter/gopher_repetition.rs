@@ -145,6 +145,90 @@ fn mix(h: u64, w: u64) -> u64 {
     (h.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
 }
 
+/// The n-gram measures of one document, for every n the rules ask about.
+struct NGrams {
+    /// By n: characters of the most frequent n-gram (the first to reach the top count),
+    /// times its count.
+    top_chars: Vec<u64>,
+    /// By n: characters in n-grams that repeat an earlier one, scanning as datatrove does.
+    dup_chars: Vec<u64>,
+}
+
+impl NGrams {
+    /// Measures level by level, n = 2, 3, …: an n-gram can only occur twice where its
+    /// first n-1 words do, so each level hashes and counts only the positions whose
+    /// (n-1)-gram repeats, and the repeated-n-gram scan looks only where the n-gram repeats.
+    /// Natural text leaves few such positions after n = 2 or 3.
+    fn measure(
+        words: &[u64],
+        char_lens: &[u32],
+        top: impl Iterator<Item = usize>,
+        dup: impl Iterator<Item = usize>,
+        s: &mut super::Scratch,
+    ) -> NGrams {
+        let top: Vec<usize> = top.collect();
+        let dup: Vec<usize> = dup.collect();
+        let max_n = top.iter().chain(&dup).copied().max().unwrap_or(0);
+        let mut out = NGrams {
+            top_chars: vec![0; max_n + 1],
+            dup_chars: vec![0; max_n + 1],
+        };
+        let len = words.len();
+        let chars_at =
+            |i: usize, n: usize| -> u64 { char_lens[i..i + n].iter().map(|&c| u64::from(c)).sum() };
+        // `grams[i]`: hash of the current level's n-gram at i, for candidate positions.
+        let mut grams: Vec<u64> = words.iter().map(|&w| mix(0x9e37_79b9, w)).collect();
+        let mut candidates: Vec<u32> = (0..u32::try_from(len).unwrap_or(u32::MAX)).collect();
+        for n in 2..=max_n {
+            if len < n {
+                break;
+            }
+            candidates.retain(|&i| (i as usize) + n <= len);
+            for &i in &candidates {
+                let i = i as usize;
+                grams[i] = mix(grams[i], words[i + n - 1]);
+            }
+            // Count the candidates' n-grams: (count, first position).
+            let counts = &mut s.counts;
+            counts.clear();
+            for &i in &candidates {
+                counts.entry(grams[i as usize]).or_insert((0, i)).0 += 1;
+            }
+            if top.contains(&n) {
+                let best = counts
+                    .values()
+                    .copied()
+                    .filter(|&(c, _)| c >= 2)
+                    .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+                // No repeat: every n-gram occurs once and the first one is the "top".
+                let (count, first) = best.unwrap_or((1, 0));
+                out.top_chars[n] = (chars_at(first as usize, n) + n as u64 - 1) * u64::from(count);
+            }
+            candidates.retain(|&i| counts[&grams[i as usize]].0 >= 2);
+            if dup.contains(&n) {
+                let seen = &mut s.set;
+                seen.clear();
+                let mut repeated = 0u64;
+                let mut next_free = 0usize;
+                // Positions whose n-gram occurs once are never repeats and never repeated,
+                // so only the candidates matter; a repeat skips the n words after it.
+                for &i in &candidates {
+                    let i = i as usize;
+                    if i < next_free {
+                        continue;
+                    }
+                    if !seen.insert(grams[i]) {
+                        repeated += chars_at(i, n);
+                        next_free = i + n;
+                    }
+                }
+                out.dup_chars[n] = repeated;
+            }
+        }
+        out
+    }
+}
+
 impl Filter for GopherRepetition {
     fn name(&self) -> &'static str {
         STEP
@@ -192,63 +276,33 @@ impl Filter for GopherRepetition {
             char_lens.push(char_count(t) as u32);
         }
         let n_words = hashes.len();
+        let ngrams = NGrams::measure(
+            &hashes,
+            &char_lens,
+            self.top_n_grams.iter().map(|&(n, _)| n),
+            self.dup_n_grams.iter().map(|&(n, _)| n),
+            s,
+        );
         let mut verdict = Verdict::Keep;
-
-        'rules: {
-            for &(n, max) in &self.top_n_grams {
-                if n == 0 || n_words < n {
-                    continue;
-                }
-                let counts = &mut s.counts;
-                counts.clear();
-                // (count, first position) per n-gram.
-                for i in 0..=n_words - n {
-                    let h = hashes[i..i + n].iter().fold(n as u64, |h, &w| mix(h, w));
-                    #[allow(clippy::cast_possible_truncation)]
-                    let e = counts.entry(h).or_insert((0, i as u32));
-                    e.0 += 1;
-                }
-                let (count, first) = counts
-                    .values()
-                    .copied()
-                    .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
-                    .expect("at least one n-gram");
-                let first = first as usize;
-                let gram_chars: u64 = char_lens[first..first + n]
-                    .iter()
-                    .map(|&c| u64::from(c))
-                    .sum::<u64>()
-                    + (n as u64 - 1);
-                let frac = (gram_chars * u64::from(count)) as f64 / len;
-                if max > 0.0 && frac > max {
-                    verdict = drop(reason_name("top", n, "gram"), frac, max);
-                    break 'rules;
-                }
+        for &(n, max) in &self.top_n_grams {
+            if n == 0 || n_words < n {
+                continue;
             }
+            let frac = ngrams.top_chars[n] as f64 / len;
+            if max > 0.0 && frac > max {
+                verdict = drop(reason_name("top", n, "gram"), frac, max);
+                break;
+            }
+        }
+        if matches!(verdict, Verdict::Keep) {
             for &(n, max) in &self.dup_n_grams {
                 if n == 0 {
                     continue;
                 }
-                let seen = &mut s.set;
-                seen.clear();
-                let mut repeated: u64 = 0;
-                let mut i = 0;
-                while i + n <= n_words {
-                    let h = hashes[i..i + n].iter().fold(n as u64, |h, &w| mix(h, w));
-                    if seen.insert(h) {
-                        i += 1;
-                    } else {
-                        repeated += char_lens[i..i + n]
-                            .iter()
-                            .map(|&c| u64::from(c))
-                            .sum::<u64>();
-                        i += n;
-                    }
-                }
-                let frac = repeated as f64 / len;
+                let frac = ngrams.dup_chars[n] as f64 / len;
                 if max > 0.0 && frac > max {
                     verdict = drop(reason_name("duplicated", n, "n_grams"), frac, max);
-                    break 'rules;
+                    break;
                 }
             }
         }

@@ -41,6 +41,8 @@ pub struct Doc<'t, 's> {
 pub struct Scratch {
     pub(crate) tokenizer: Tokenizer,
     words: Vec<Span>,
+    /// `words` holds the words of the text the current filter chain is looking at.
+    words_valid: bool,
     pub(crate) hashes: Vec<u64>,
     pub(crate) char_lens: Vec<u32>,
     pub(crate) set: rustc_hash::FxHashSet<u64>,
@@ -50,10 +52,22 @@ pub struct Scratch {
 impl<'t, 's> Doc<'t, 's> {
     /// A view of `text` using `scratch`'s buffers.
     pub fn new(text: &'t str, scratch: &'s mut Scratch) -> Self {
+        scratch.words_valid = false;
         Doc {
             text,
             chars: None,
             words_ready: false,
+            scratch,
+        }
+    }
+
+    /// A view of the same text the previous `Doc` on `scratch` looked at: words already
+    /// computed are reused (the filter loop's way of tokenizing once per text).
+    pub(crate) fn same_text(text: &'t str, scratch: &'s mut Scratch) -> Self {
+        Doc {
+            text,
+            chars: None,
+            words_ready: scratch.words_valid,
             scratch,
         }
     }
@@ -77,12 +91,9 @@ impl<'t, 's> Doc<'t, 's> {
             s.words.clear();
             s.tokenizer.run(self.text, &mut s.words);
             self.words_ready = true;
+            s.words_valid = true;
         }
         &self.scratch.words
-    }
-
-    pub(crate) fn scratch_mut(&mut self) -> &mut Scratch {
-        self.scratch
     }
 
     /// The words and the scratch buffers together (for rules that hash them).
@@ -93,6 +104,14 @@ impl<'t, 's> Doc<'t, 's> {
 
     pub(crate) fn scratch_words(s: &Scratch) -> &[Span] {
         &s.words
+    }
+}
+
+impl Scratch {
+    /// Installs the words of the text the next filter will see.
+    pub(crate) fn set_words(&mut self, words: Vec<Span>) {
+        self.words = words;
+        self.words_valid = true;
     }
 }
 
@@ -107,6 +126,13 @@ pub fn py_lines(text: &str) -> impl Iterator<Item = &str> {
         let bytes = rest.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
+            // Skip quickly over bytes that cannot start a line break.
+            while i < bytes.len() && !MAY_BREAK[usize::from(bytes[i])] {
+                i += 1;
+            }
+            if i == bytes.len() {
+                break;
+            }
             let b = bytes[i];
             let term = match b {
                 b'\n' | 0x0b | 0x0c | 0x1c..=0x1e => Some(1),
@@ -135,6 +161,18 @@ pub fn py_lines(text: &str) -> impl Iterator<Item = &str> {
         Some(line)
     })
 }
+
+/// Bytes that may start a `str.splitlines()` line break.
+static MAY_BREAK: [bool; 256] = {
+    let mut t = [false; 256];
+    let bytes: [u8; 9] = [b'\n', 0x0b, 0x0c, b'\r', 0x1c, 0x1d, 0x1e, 0xc2, 0xe2];
+    let mut k = 0;
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
 
 /// Python's `str.strip()` (whitespace as `str.isspace` defines it).
 pub fn py_strip(s: &str) -> &str {

@@ -55,11 +55,20 @@ struct Special {
     plain: Vec<u8>,
 }
 
-/// Exception chunks and how they split.
-static SPECIALS: LazyLock<FxHashMap<&'static str, Special>> = LazyLock::new(|| {
+/// The exception table with a quick filter in front of it.
+struct Specials {
+    map: FxHashMap<&'static str, Special>,
+    /// Length in bytes of the longest exception: longer chunks skip the table.
+    max_len: usize,
+    /// A 64 Ki-bit filter over (first byte, last byte, length) of the exceptions: most
+    /// chunks are ruled out without hashing.
+    filter: Vec<u64>,
+}
+
+static SPECIALS: LazyLock<Specials> = LazyLock::new(|| {
     let mut t = Tokenizer::default();
     let mut plain_spans = Vec::new();
-    EXCEPTIONS
+    let map: FxHashMap<&'static str, Special> = EXCEPTIONS
         .iter()
         .map(|(k, parts)| {
             debug_assert_eq!(parts.concat(), *k);
@@ -75,17 +84,46 @@ static SPECIALS: LazyLock<FxHashMap<&'static str, Special>> = LazyLock::new(|| {
             };
             (*k, special)
         })
-        .collect()
+        .collect();
+    let mut filter = vec![0u64; 1024];
+    for k in map.keys() {
+        let i = filter_key(k);
+        filter[i / 64] |= 1 << (i % 64);
+    }
+    Specials {
+        max_len: map.keys().map(|k| k.len()).max().unwrap_or(0),
+        map,
+        filter,
+    }
 });
 
-/// Length in bytes of the longest exception: longer chunks skip the table lookup.
-static MAX_SPECIAL: LazyLock<usize> =
-    LazyLock::new(|| EXCEPTIONS.iter().map(|(k, _)| k.len()).max().unwrap_or(0));
+#[inline]
+fn filter_key(s: &str) -> usize {
+    let b = s.as_bytes();
+    (usize::from(b[0] & 63) << 10) | (usize::from(b[b.len() - 1] & 63) << 4) | (b.len() & 15)
+}
+
+impl Specials {
+    #[inline]
+    fn maybe(&self, s: &str) -> bool {
+        if s.is_empty() || s.len() > self.max_len {
+            return false;
+        }
+        let i = filter_key(s);
+        self.filter[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    #[inline]
+    fn get(&self, s: &str) -> Option<&Special> {
+        if self.maybe(s) {
+            self.map.get(s)
+        } else {
+            None
+        }
+    }
+}
 
 fn special(s: &str) -> Option<&'static [u8]> {
-    if s.len() > *MAX_SPECIAL {
-        return None;
-    }
     SPECIALS.get(s).map(|sp| sp.pieces.as_slice())
 }
 
@@ -484,7 +522,9 @@ fn find_suffix(s: &str) -> usize {
             best = best.max(last.len_utf8());
         }
     }
-    if !last.is_ascii_digit() {
+    // Units follow a digit: look only if one is near the end.
+    let tail = &s.as_bytes()[s.len().saturating_sub(12)..];
+    if !last.is_ascii_digit() && tail.iter().any(u8::is_ascii_digit) {
         for unit in UNITS {
             if unit.len() > best && s.ends_with(unit) && digit_before(unit.len()) {
                 best = unit.len();
@@ -551,9 +591,11 @@ fn is_url(s: &str) -> bool {
 }
 
 /// Finds the infixes of `s` as byte ranges, left to right, non-overlapping.
-fn find_infixes(s: &str, out: &mut Vec<(usize, usize)>) {
+fn find_infixes(s: &str, out: &mut Vec<(usize, usize)>, chars: &mut Vec<(usize, char)>) {
     out.clear();
-    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    chars.clear();
+    chars.extend(s.char_indices());
+    let chars = &*chars;
     let end_of = |k: usize| chars.get(k).map_or(s.len(), |&(i, _)| i);
     let mut k = 0;
     while k < chars.len() {
@@ -610,6 +652,35 @@ fn find_infixes(s: &str, out: &mut Vec<(usize, usize)>) {
     }
 }
 
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+const OTHER: u8 = 4;
+const NON_ASCII: u8 = 8;
+const SPACE: u8 = 16;
+
+/// Byte classes for the scanning loop.
+static CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        #[allow(clippy::cast_possible_truncation)] // b < 256
+        let c = b as u8;
+        t[b] = if c >= 0x80 {
+            NON_ASCII
+        } else if c.is_ascii_alphabetic() {
+            LETTER
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else if matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f) {
+            SPACE
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    t
+};
+
 /// What a tokenizer run produces, token by token.
 pub trait Sink {
     /// A word or punctuation token at `span`.
@@ -628,6 +699,7 @@ impl Sink for Vec<Span> {
 #[derive(Debug, Default)]
 pub struct Tokenizer {
     infixes: Vec<(usize, usize)>,
+    chars: Vec<(usize, char)>,
     pieces: Vec<Span>,
     prefix_cuts: Vec<usize>,
     suffix_cuts: Vec<usize>,
@@ -650,62 +722,62 @@ impl Tokenizer {
             // Whitespace run.
             let ws_start = i;
             while i < bytes.len() {
-                let b = bytes[i];
-                if b < 0x80 {
-                    if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f) {
-                        i += 1;
-                        continue;
+                let class = CLASS[usize::from(bytes[i])];
+                if class == SPACE {
+                    i += 1;
+                } else if class == NON_ASCII {
+                    let c = text[i..].chars().next().expect("char boundary");
+                    if !is_py_space(c) {
+                        break;
                     }
-                    break;
-                }
-                let c = text[i..].chars().next().expect("char boundary");
-                if is_py_space(c) {
                     i += c.len_utf8();
                 } else {
                     break;
                 }
             }
-            if i > ws_start && !(i - ws_start == 1 && bytes[ws_start] == b' ' && ws_start > 0) {
-                // A single space after a token is that token's trailing space.
+            if i > ws_start {
+                // A single space after a token is that token's trailing space; any other
+                // run is a whitespace token.
                 let skip = usize::from(bytes[ws_start] == b' ' && ws_start > 0);
                 if i - ws_start > skip {
                     sink.space();
                 }
             }
-            // Non-whitespace chunk.
+            // Non-whitespace chunk, noting which classes of byte it holds.
             let start = i;
+            let mut seen = 0u8;
             while i < bytes.len() {
-                let b = bytes[i];
-                if b < 0x80 {
-                    if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f) {
-                        break;
-                    }
-                    i += 1;
-                    continue;
-                }
-                let c = text[i..].chars().next().expect("char boundary");
-                if is_py_space(c) {
+                let class = CLASS[usize::from(bytes[i])];
+                if class == SPACE {
                     break;
                 }
-                i += c.len_utf8();
+                if class == NON_ASCII {
+                    let c = text[i..].chars().next().expect("char boundary");
+                    if is_py_space(c) {
+                        break;
+                    }
+                    i += c.len_utf8();
+                } else {
+                    i += 1;
+                }
+                seen |= class;
             }
             if i > start {
-                self.chunk(&text[start..i], start, sink);
+                let chunk = &text[start..i];
+                if seen == LETTER || seen == DIGIT {
+                    // Only letters, or only digits: no affix or infix applies.
+                    match special(chunk) {
+                        Some(lens) => emit_special(lens, start, sink),
+                        None => sink.token(span(start, 0, chunk.len())),
+                    }
+                } else {
+                    self.chunk(chunk, start, sink);
+                }
             }
         }
     }
 
     fn chunk(&mut self, chunk: &str, base: usize, sink: &mut impl Sink) {
-        // The common case first: only letters, or only digits (no affix can apply).
-        if chunk.bytes().all(|b| b.is_ascii_alphabetic())
-            || chunk.bytes().all(|b| b.is_ascii_digit())
-        {
-            match special(chunk) {
-                Some(lens) => emit_special(lens, base, sink),
-                None => sink.token(span(base, 0, chunk.len())),
-            }
-            return;
-        }
         if let Some(lens) = special(chunk) {
             emit_special(lens, base, sink);
             return;
@@ -721,9 +793,6 @@ impl Tokenizer {
             let mut merged = false;
             for j in (i + 2..=pieces.len()).rev() {
                 let (a, b) = (pieces[i].start as usize, pieces[j - 1].end as usize);
-                if b - a > *MAX_SPECIAL {
-                    continue;
-                }
                 let Some(sp) = SPECIALS.get(&chunk[a - base..b - base]) else {
                     continue;
                 };
@@ -803,10 +872,13 @@ impl Tokenizer {
             let core = &chunk[lo..hi];
             if let Some(lens) = special(core) {
                 emit_special(lens, base + lo, sink);
-            } else if is_url(core) {
+            } else if core.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                // No infix rule fires inside letters and digits, and a URL needs a dot.
+                sink.token(span(base, lo, hi));
+            } else if core.contains('.') && is_url(core) {
                 sink.token(span(base, lo, hi));
             } else {
-                find_infixes(core, &mut self.infixes);
+                find_infixes(core, &mut self.infixes, &mut self.chars);
                 let mut start = 0;
                 for &(a, b) in &self.infixes {
                     if a == 0 {
@@ -853,51 +925,85 @@ pub fn words_into(text: &str, out: &mut Vec<Span>) {
     Tokenizer::default().run(text, out);
 }
 
-/// Counts the sentences spaCy's rule-based sentencizer finds in `text`: a sentence ends after
-/// a sentence-final character token (`.`, `!`, `?`, …), and the next one starts at the first
-/// following token that is not punctuation.
+/// spaCy's rule-based sentencizer, counting: a sentence ends after a sentence-final
+/// character token (`.`, `!`, `?`, …), and the next one starts at the first following token
+/// that is not punctuation.
+#[derive(Debug, Default)]
+struct SentenceCounter {
+    tokens: usize,
+    sentences: usize,
+    seen_end: bool,
+}
+
+impl SentenceCounter {
+    fn word(&mut self, t: &str) {
+        let mut cs = t.chars();
+        let is_end = match (cs.next(), cs.next()) {
+            (Some(c), None) if c.is_ascii() => matches!(c, '.' | '!' | '?'),
+            (Some(c), None) => SENTENCE_END.contains(&c),
+            _ => false,
+        };
+        let punct = is_end
+            || match t.as_bytes() {
+                [b] if b.is_ascii_alphanumeric() => false,
+                [b, ..] if b.is_ascii_alphanumeric() => false,
+                _ => is_punct(t),
+            };
+        self.step(is_end, punct);
+    }
+
+    fn step(&mut self, is_end: bool, punct: bool) {
+        if self.tokens == 0 {
+            self.sentences = 1;
+        }
+        self.tokens += 1;
+        if self.seen_end && !punct {
+            self.sentences += 1;
+            self.seen_end = false;
+        } else if is_end {
+            self.seen_end = true;
+        }
+    }
+}
+
+/// Counts the sentences spaCy's rule-based sentencizer finds in `text`.
 pub fn count_sentences(text: &str, tokenizer: &mut Tokenizer) -> usize {
     struct Count<'t> {
         text: &'t str,
-        tokens: usize,
-        sentences: usize,
-        seen_end: bool,
+        counter: SentenceCounter,
     }
     impl Sink for Count<'_> {
         fn token(&mut self, span: Span) {
-            let t = span.text(self.text);
-            let mut cs = t.chars();
-            let is_end = match (cs.next(), cs.next()) {
-                (Some(c), None) => SENTENCE_END.contains(&c),
-                _ => false,
-            };
-            self.step(is_end, is_punct(t));
+            self.counter.word(span.text(self.text));
         }
         fn space(&mut self) {
-            self.step(false, false);
-        }
-    }
-    impl Count<'_> {
-        fn step(&mut self, is_end: bool, punct: bool) {
-            if self.tokens == 0 {
-                self.sentences = 1;
-            }
-            self.tokens += 1;
-            if self.seen_end && !punct && !is_end {
-                self.sentences += 1;
-                self.seen_end = false;
-            } else if is_end {
-                self.seen_end = true;
-            }
+            self.counter.step(false, false);
         }
     }
     let mut c = Count {
         text,
-        tokens: 0,
-        sentences: 0,
-        seen_end: false,
+        counter: SentenceCounter::default(),
     };
     tokenizer.run(text, &mut c);
+    c.counter.sentences
+}
+
+/// [`count_sentences`] for a stretch of `text` whose words are already known: `words` are
+/// its tokens in order, and the whitespace between them is read from `text` (a gap other
+/// than one space is a whitespace token, as the tokenizer makes it).
+pub fn count_sentences_of(text: &str, words: &[Span]) -> usize {
+    let mut c = SentenceCounter::default();
+    let mut prev_end: Option<u32> = None;
+    for w in words {
+        if let Some(e) = prev_end {
+            let gap = &text[e as usize..w.start as usize];
+            if !gap.is_empty() && gap != " " {
+                c.step(false, false);
+            }
+        }
+        c.word(w.text(text));
+        prev_end = Some(w.end);
+    }
     c.sentences
 }
 
@@ -977,5 +1083,14 @@ mod tests {
         assert_eq!(count_sentences("No end", &mut t), 1);
         assert_eq!(count_sentences("He said \"Stop.\" Then left.", &mut t), 2);
         assert_eq!(count_sentences("", &mut t), 0);
+        for text in ["One. Two!  ) Three", "A b.\t\"C d\"", "x. . y"] {
+            let mut words = Vec::new();
+            words_into(text, &mut words);
+            assert_eq!(
+                count_sentences_of(text, &words),
+                count_sentences(text, &mut t),
+                "{text:?}"
+            );
+        }
     }
 }
