@@ -237,6 +237,7 @@ static ASCII_PUNCT: std::sync::LazyLock<[bool; 128]> = std::sync::LazyLock::new(
 struct StopWords<'a> {
     packed: Vec<(u64, usize, u64)>, // (packed bytes, length, bit)
     long: Vec<(&'a str, u64)>,
+    max_len: usize,
 }
 
 fn pack(w: &[u8]) -> u64 {
@@ -250,6 +251,7 @@ impl<'a> StopWords<'a> {
         let mut s = StopWords {
             packed: Vec::new(),
             long: Vec::new(),
+            max_len: words.iter().take(64).map(String::len).max().unwrap_or(0),
         };
         for (i, w) in words.iter().take(64).enumerate() {
             let bit = 1u64 << i;
@@ -266,6 +268,9 @@ impl<'a> StopWords<'a> {
     #[inline]
     fn bit(&self, w: &str) -> u64 {
         let mut bits = 0;
+        if w.len() > self.max_len {
+            return 0;
+        }
         if w.len() <= 8 {
             let p = pack(w.as_bytes());
             for &(q, len, bit) in &self.packed {

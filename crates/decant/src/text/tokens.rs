@@ -782,6 +782,24 @@ impl Tokenizer {
             emit_special(lens, base, sink);
             return;
         }
+        // The commonest shape, ASCII letters and one closing mark ("word,", "end."), splits
+        // into the letters and the mark, as the general rules below would split it.
+        let b = chunk.as_bytes();
+        if let [letters @ .., last] = b {
+            if letters.len() > 1
+                && letters.iter().all(u8::is_ascii_alphabetic)
+                && (matches!(last, b',' | b';' | b':' | b'!' | b'?' | b')' | b'"')
+                    || (*last == b'.' && letters[letters.len() - 1].is_ascii_lowercase()))
+            {
+                // (Letters that are an exception take the general way: "Wed." ends in "d.".)
+                let cut = letters.len();
+                if special(&chunk[..cut]).is_none() {
+                    sink.token(span(base, 0, cut));
+                    sink.token(span(base, cut, b.len()));
+                    return;
+                }
+            }
+        }
         let mut pieces = std::mem::take(&mut self.pieces);
         pieces.clear();
         self.split(chunk, base, &mut pieces, true);
@@ -937,6 +955,11 @@ struct SentenceCounter {
 
 impl SentenceCounter {
     fn word(&mut self, t: &str) {
+        if t.as_bytes()[0].is_ascii_alphanumeric() {
+            // A word: neither sentence-final nor punctuation.
+            self.step(false, false);
+            return;
+        }
         let mut cs = t.chars();
         let is_end = match (cs.next(), cs.next()) {
             (Some(c), None) if c.is_ascii() => matches!(c, '.' | '!' | '?'),
