@@ -37,7 +37,6 @@ pub enum Command {
 pub struct IoArgs {
     /// Input files or directories (.txt, .jsonl, .ndjson, .json, optionally .gz or .zst);
     /// `-` reads JSONL from standard input. Directories are read recursively.
-    #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
 
     /// Output: a JSONL file (`.jsonl`, `.jsonl.gz`, `.jsonl.zst`: every document goes there)

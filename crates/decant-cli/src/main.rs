@@ -15,7 +15,6 @@ pub mod exit {
     /// The run could not be done (bad input path, unwritable output, …).
     pub const FATAL: u8 = 1;
     /// Bad command-line usage (clap's own status).
-    #[allow(dead_code)]
     pub const USAGE: u8 = 2;
     /// The run finished, but some records could not be read and were set aside in the
     /// errors file.

@@ -64,6 +64,9 @@ pub fn run(args: &FilterArgs) -> Result<u8> {
         print!("{}", rules(args)?.to_toml());
         return Ok(crate::exit::OK);
     }
+    if let Some(status) = super::require_inputs(&args.io, "filter") {
+        return Ok(status);
+    }
     let job = job(args)?;
     let start = std::time::Instant::now();
     let mut reporter = Reporter::new(args.io.quiet, "rejected");

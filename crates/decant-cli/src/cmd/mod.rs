@@ -113,6 +113,16 @@ impl pipeline::Observer for Reporter {
     }
 }
 
+/// Checks that inputs were named (clap cannot require them only when `--print-rules` is
+/// absent); `Some(status)` ends the command.
+pub fn require_inputs(io: &crate::args::IoArgs, command: &str) -> Option<u8> {
+    if io.inputs.is_empty() {
+        eprintln!("decant: error: no inputs given (see `decant {command} --help`)");
+        return Some(exit::USAGE);
+    }
+    None
+}
+
 /// The exit status of a finished run, after saying where set-aside records went.
 pub fn status(summary: &pipeline::Summary, errors: &Path) -> u8 {
     if summary.errored > 0 {

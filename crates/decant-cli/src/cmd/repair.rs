@@ -42,6 +42,9 @@ pub fn job(args: &RepairArgs) -> Result<Job> {
 }
 
 pub fn run(args: &RepairArgs) -> Result<u8> {
+    if let Some(status) = super::require_inputs(&args.io, "repair") {
+        return Ok(status);
+    }
     let job = job(args)?;
     let start = std::time::Instant::now();
     let mut reporter = Reporter::new(args.io.quiet, "repaired");
