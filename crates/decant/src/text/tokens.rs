@@ -695,7 +695,7 @@ impl Sink for Vec<Span> {
     }
 }
 
-/// Reusable buffers for [`tokenize`].
+/// The tokenizer, with buffers reused from one text to the next ([`Tokenizer::run`]).
 #[derive(Debug, Default)]
 pub struct Tokenizer {
     infixes: Vec<(usize, usize)>,
