@@ -161,7 +161,7 @@ impl NGrams {
     /// Natural text leaves few such positions after n = 2 or 3.
     fn measure(
         words: &[u64],
-        char_lens: &[u32],
+        chars_at: impl Fn(usize, usize) -> u64,
         top: impl Iterator<Item = usize>,
         dup: impl Iterator<Item = usize>,
         s: &mut super::Scratch,
@@ -174,37 +174,59 @@ impl NGrams {
             dup_chars: vec![0; max_n + 1],
         };
         let len = words.len();
-        let chars_at =
-            |i: usize, n: usize| -> u64 { char_lens[i..i + n].iter().map(|&c| u64::from(c)).sum() };
-        // `grams[i]`: hash of the current level's n-gram at i, for candidate positions.
-        let mut grams: Vec<u64> = words.iter().map(|&w| mix(0x9e37_79b9, w)).collect();
-        let mut candidates: Vec<u32> = (0..u32::try_from(len).unwrap_or(u32::MAX)).collect();
+        // `grams[i]`: hash of the current level's n-gram at i, for candidate positions;
+        // `marks[i]`: the n-gram at i occurs at least twice (set while counting).
+        let grams = &mut s.grams;
+        grams.clear();
+        grams.extend(words.iter().map(|&w| mix(0x9e37_79b9, w)));
+        let candidates = &mut s.candidates;
+        candidates.clear();
+        candidates.extend(0..u32::try_from(len).unwrap_or(u32::MAX));
+        let marks = &mut s.marks;
+        marks.clear();
+        marks.resize(len, false);
         for n in 2..=max_n {
             if len < n {
                 break;
             }
             candidates.retain(|&i| (i as usize) + n <= len);
-            for &i in &candidates {
+            if candidates.is_empty() {
+                // Nothing repeats at this length or beyond: the first n-gram is the "top"
+                // one with its single occurrence, and no n-gram is a repeat.
+                if top.contains(&n) {
+                    out.top_chars[n] = chars_at(0, n) + n as u64 - 1;
+                }
+                continue;
+            }
+            for &i in candidates.iter() {
                 let i = i as usize;
                 grams[i] = mix(grams[i], words[i + n - 1]);
             }
-            // Count the candidates' n-grams: (count, first position).
-            let counts = &mut s.counts;
+            // Count the candidates' n-grams: (count, first position), keeping the most
+            // frequent (the first to reach the top count) as we go.
+            let counts = if n == 2 { &mut s.counts } else { &mut s.counts_small };
             counts.clear();
-            for &i in &candidates {
-                counts.entry(grams[i as usize]).or_insert((0, i)).0 += 1;
+            let mut best = (1u32, 0u32);
+            for &i in candidates.iter() {
+                let e = counts.entry(grams[i as usize]).or_insert((0, i));
+                e.0 += 1;
+                if e.0 >= 2 {
+                    marks[i as usize] = true;
+                    if e.0 == 2 {
+                        marks[e.1 as usize] = true;
+                    }
+                    if e.0 > best.0 || (e.0 == best.0 && e.1 < best.1) {
+                        best = *e;
+                    }
+                }
             }
             if top.contains(&n) {
-                let best = counts
-                    .values()
-                    .copied()
-                    .filter(|&(c, _)| c >= 2)
-                    .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-                // No repeat: every n-gram occurs once and the first one is the "top".
-                let (count, first) = best.unwrap_or((1, 0));
+                // With no repeat, every n-gram occurs once and the first one is the "top".
+                let (count, first) = best;
                 out.top_chars[n] = (chars_at(first as usize, n) + n as u64 - 1) * u64::from(count);
             }
-            candidates.retain(|&i| counts[&grams[i as usize]].0 >= 2);
+            // Keep the positions whose n-gram repeats, clearing their marks on the way.
+            candidates.retain(|&i| std::mem::take(&mut marks[i as usize]));
             if dup.contains(&n) {
                 let seen = &mut s.set;
                 seen.clear();
@@ -212,7 +234,7 @@ impl NGrams {
                 let mut next_free = 0usize;
                 // Positions whose n-gram occurs once are never repeats and never repeated,
                 // so only the candidates matter; a repeat skips the n words after it.
-                for &i in &candidates {
+                for &i in candidates.iter() {
                     let i = i as usize;
                     if i < next_free {
                         continue;
@@ -265,20 +287,28 @@ impl Filter for GopherRepetition {
         }
 
         let (text, s) = doc.words_and_scratch();
+        // The words are taken out of the scratch space while it lends its other buffers.
+        let spans = std::mem::take(&mut s.words);
         let mut hashes = std::mem::take(&mut s.hashes);
-        let mut char_lens = std::mem::take(&mut s.char_lens);
         hashes.clear();
-        char_lens.clear();
-        for w in super::Doc::scratch_words(s) {
-            let t = w.text(text);
-            hashes.push(crate::text::hash_str(t));
-            #[allow(clippy::cast_possible_truncation)]
-            char_lens.push(char_count(t) as u32);
-        }
+        let bytes = text.as_bytes();
+        hashes.extend(
+            spans
+                .iter()
+                .map(|w| crate::text::hash_bytes(&bytes[w.start as usize..w.end as usize])),
+        );
         let n_words = hashes.len();
+        // An n-gram's characters are its words' characters (needed only for the few n-grams
+        // that are measured).
+        let chars_at = |i: usize, n: usize| -> u64 {
+            spans[i..i + n]
+                .iter()
+                .map(|w| char_count(w.text(text)) as u64)
+                .sum()
+        };
         let ngrams = NGrams::measure(
             &hashes,
-            &char_lens,
+            chars_at,
             self.top_n_grams.iter().map(|&(n, _)| n),
             self.dup_n_grams.iter().map(|&(n, _)| n),
             s,
@@ -307,7 +337,7 @@ impl Filter for GopherRepetition {
             }
         }
         s.hashes = hashes;
-        s.char_lens = char_lens;
+        s.words = spans;
         verdict
     }
 }

@@ -54,9 +54,12 @@ pub struct Scratch {
     /// `words` holds the words of the text the current filter chain is looking at.
     words_valid: bool,
     pub(crate) hashes: Vec<u64>,
-    pub(crate) char_lens: Vec<u32>,
     pub(crate) set: rustc_hash::FxHashSet<u64>,
     pub(crate) counts: rustc_hash::FxHashMap<u64, (u32, u32)>,
+    pub(crate) counts_small: rustc_hash::FxHashMap<u64, (u32, u32)>,
+    pub(crate) grams: Vec<u64>,
+    pub(crate) candidates: Vec<u32>,
+    pub(crate) marks: Vec<bool>,
 }
 
 impl<'t, 's> Doc<'t, 's> {
