@@ -89,27 +89,29 @@ impl Filter for GopherQuality {
         let (mut n_content, mut content_chars, mut n_alpha) = (0usize, 0usize, 0usize);
         let stops = StopWords::new(&self.stop_words);
         let mut stop_seen = 0u64; // bit i: stop word i present
+        let classes = &*BYTE_CLASS;
+        let bytes = text.as_bytes();
         for w in words {
-            let w = w.text(text);
-            let (content, alpha) = if w.is_ascii() {
-                let b = w.as_bytes();
-                (
-                    b.iter().any(|&c| !ASCII_PUNCT[usize::from(c)]),
-                    b.iter().any(u8::is_ascii_alphabetic),
-                )
+            let b = &bytes[w.start as usize..w.end as usize];
+            // One pass over the bytes: is any not punctuation, any a letter, any non-ASCII?
+            let seen = b.iter().fold(0u8, |acc, &c| acc | classes[usize::from(c)]);
+            let (content, alpha, chars) = if seen & NON_ASCII == 0 {
+                (seen & CONTENT != 0, seen & LETTER != 0, b.len())
             } else {
+                let w = w.text(text);
                 (
                     w.chars().any(|c| !is_datatrove_punct(c)),
                     w.chars().any(is_py_alpha),
+                    crate::text::char_count(w),
                 )
             };
             if content {
                 n_content += 1;
-                content_chars += crate::text::char_count(w);
+                content_chars += chars;
             }
             n_alpha += usize::from(alpha);
             if self.min_stop_words > 0 {
-                stop_seen |= stops.bit(w);
+                stop_seen |= stops.bit(w.text(text));
             }
         }
         if self.min_doc_words > 0 && n_content < self.min_doc_words {
@@ -223,11 +225,18 @@ impl Filter for GopherQuality {
     }
 }
 
-/// ASCII bytes in datatrove's punctuation set.
-static ASCII_PUNCT: std::sync::LazyLock<[bool; 128]> = std::sync::LazyLock::new(|| {
-    let mut t = [false; 128];
-    for (b, slot) in t.iter_mut().enumerate() {
-        *slot = is_datatrove_punct(char::from(u8::try_from(b).expect("ASCII")));
+const CONTENT: u8 = 1;
+const LETTER: u8 = 2;
+const NON_ASCII: u8 = 4;
+
+/// Per byte: `CONTENT` for ASCII outside datatrove's punctuation set, `LETTER` for ASCII
+/// letters, `NON_ASCII` for the bytes of other characters.
+static BYTE_CLASS: std::sync::LazyLock<[u8; 256]> = std::sync::LazyLock::new(|| {
+    let mut t = [NON_ASCII; 256];
+    for (b, slot) in t.iter_mut().enumerate().take(128) {
+        let c = char::from(u8::try_from(b).expect("ASCII"));
+        *slot = if is_datatrove_punct(c) { 0 } else { CONTENT }
+            | if c.is_ascii_alphabetic() { LETTER } else { 0 };
     }
     t
 });
@@ -241,9 +250,10 @@ struct StopWords<'a> {
 }
 
 fn pack(w: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    b[..w.len()].copy_from_slice(w);
-    u64::from_le_bytes(b)
+    // A loop, not `copy_from_slice`: a call to memcpy per word costs more than the compare.
+    w.iter()
+        .enumerate()
+        .fold(0u64, |v, (k, &c)| v | (u64::from(c) << (8 * k)))
 }
 
 impl<'a> StopWords<'a> {
