@@ -164,10 +164,13 @@ impl Filter for C4Quality {
     #[allow(clippy::too_many_lines)] // the line rules in datatrove's order
     fn check(&self, doc: &mut Doc<'_, '_>) -> Verdict {
         let text = doc.text();
-        // The phrase rules need a lowercase copy of each line; most documents contain none of
-        // the phrases at all, which one search of the whole document shows.
-        let phrases = (self.filter_lorem_ipsum || self.filter_javascript || self.filter_policy)
-            && has_any_phrase(text);
+        // The phrase rules look for lowercase phrases in lowercased lines; one search of the
+        // whole document says which phrases can occur at all (usually none).
+        let phrases = if self.filter_lorem_ipsum || self.filter_javascript || self.filter_policy {
+            Phrases::find(text)
+        } else {
+            Phrases::default()
+        };
         let (_, scratch) = doc.words_and_scratch();
         let words = Doc::scratch_words(scratch);
         let mut tokenizer = Tokenizer::default();
@@ -226,17 +229,28 @@ impl Filter for C4Quality {
                 remove("too_few_words");
                 continue;
             }
-            if phrases {
+            // Which phrases to look for in this line, and the line lowercased: cut from the
+            // document's lowercase copy, or (citations cut out of it) lowercased anew, when it
+            // may hold any phrase.
+            let borrowed = matches!(line, std::borrow::Cow::Borrowed(_));
+            let mask = if borrowed { phrases.mask } else { u8::MAX };
+            let line_lower: &str = if mask == 0 {
+                ""
+            } else if let (true, Some(doc_lower)) = (borrowed, &phrases.doc_lower) {
+                &doc_lower[start..end]
+            } else {
                 lowercase_into(&line, &mut lower);
-                let finders = &*FINDERS;
-                if self.filter_lorem_ipsum && has(&finders[0], &lower) {
-                    verdict = Some(Verdict::Drop(Rejection::new(STEP, "lorem_ipsum", 1.0, 0.0)));
-                    break;
-                }
-                if self.filter_javascript && has(&finders[1], &lower) {
-                    remove("javascript");
-                    continue;
-                }
+                &lower
+            };
+            let finders = &*FINDERS;
+            let found = |k: usize| mask & (1 << k) != 0 && has(&finders[k], line_lower);
+            if self.filter_lorem_ipsum && found(0) {
+                verdict = Some(Verdict::Drop(Rejection::new(STEP, "lorem_ipsum", 1.0, 0.0)));
+                break;
+            }
+            if self.filter_javascript && found(1) {
+                remove("javascript");
+                continue;
             }
             if self.filter_curly_bracket && line.contains('{') {
                 verdict = Some(Verdict::Drop(Rejection::new(
@@ -247,7 +261,7 @@ impl Filter for C4Quality {
                 )));
                 break;
             }
-            if phrases && self.filter_policy && FINDERS[2..].iter().any(|f| has(f, &lower)) {
+            if self.filter_policy && (2..FINDERS.len()).any(found) {
                 remove("policy");
                 continue;
             }
@@ -344,30 +358,38 @@ fn offset(text: &str, part: &str) -> usize {
     part.as_ptr() as usize - text.as_ptr() as usize
 }
 
-/// Whether the text might hold one of the phrases the line rules look for (a case-insensitive
-/// search for "lorem ipsum", "javascript", "terms of use", "policy" and "cookies").
-fn has_any_phrase(text: &str) -> bool {
-    static ANCHORS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 5]> =
-        std::sync::LazyLock::new(|| {
-            let f = memchr::memmem::Finder::new;
-            [
-                f("lorem ipsum"),
-                f("javascript"),
-                f("terms of use"),
-                f("policy"),
-                f("cookies"),
-            ]
-        });
-    // ASCII case folding finds every match Unicode lowercasing would, except through the
-    // Kelvin sign (which lowercases to `k`); documents with one take the slow way.
-    let mut lower = String::new();
-    if text.is_ascii() || !text.contains('\u{212a}') {
-        lower.push_str(text);
-        lower.make_ascii_lowercase();
-    } else {
-        lowercase_into(text, &mut lower);
+/// Which of the phrases (as in [`FINDERS`]) occur in a document, case-insensitively, and the
+/// document lowercased when lines can be cut from it.
+#[derive(Default)]
+struct Phrases {
+    mask: u8,
+    doc_lower: Option<String>,
+}
+
+impl Phrases {
+    fn find(text: &str) -> Phrases {
+        // ASCII case folding keeps every byte offset and finds every match Unicode
+        // lowercasing would, except through the Kelvin sign (which lowercases to `k`):
+        // documents with one lowercase each line the Unicode way.
+        let kelvin = !text.is_ascii() && text.contains('\u{212a}');
+        let mut lower = String::new();
+        if kelvin {
+            lowercase_into(text, &mut lower);
+        } else {
+            lower.push_str(text);
+            lower.make_ascii_lowercase();
+        }
+        let mut mask = 0u8;
+        for (k, f) in FINDERS.iter().enumerate() {
+            if has(f, &lower) {
+                mask |= 1 << k;
+            }
+        }
+        Phrases {
+            mask,
+            doc_lower: (!kelvin && mask != 0).then_some(lower),
+        }
     }
-    ANCHORS.iter().any(|f| has(f, &lower))
 }
 
 #[cfg(test)]

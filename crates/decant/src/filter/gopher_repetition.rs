@@ -204,7 +204,11 @@ impl NGrams {
             }
             // Count the candidates' n-grams: (count, first position), keeping the most
             // frequent (the first to reach the top count) as we go.
-            let counts = if n == 2 { &mut s.counts } else { &mut s.counts_small };
+            let counts = if n == 2 {
+                &mut s.counts
+            } else {
+                &mut s.counts_small
+            };
             counts.clear();
             let mut best = (1u32, 0u32);
             for &i in candidates.iter() {

@@ -1016,11 +1016,12 @@ pub fn count_sentences(text: &str, tokenizer: &mut Tokenizer) -> usize {
 /// than one space is a whitespace token, as the tokenizer makes it).
 pub fn count_sentences_of(text: &str, words: &[Span]) -> usize {
     let mut c = SentenceCounter::default();
+    let bytes = text.as_bytes();
     let mut prev_end: Option<u32> = None;
     for w in words {
         if let Some(e) = prev_end {
-            let gap = &text[e as usize..w.start as usize];
-            if !gap.is_empty() && gap != " " {
+            let gap = &bytes[e as usize..w.start as usize];
+            if !gap.is_empty() && gap != b" " {
                 c.step(false, false);
             }
         }
