@@ -60,8 +60,8 @@ struct Specials {
     map: FxHashMap<&'static str, Special>,
     /// Length in bytes of the longest exception: longer chunks skip the table.
     max_len: usize,
-    /// A 64 Ki-bit filter over (first byte, last byte, length) of the exceptions: most
-    /// chunks are ruled out without hashing.
+    /// A 64 Ki-bit filter over (first, middle and last byte, length) of the exceptions:
+    /// most chunks are ruled out without hashing.
     filter: Vec<u64>,
 }
 
@@ -99,8 +99,13 @@ static SPECIALS: LazyLock<Specials> = LazyLock::new(|| {
 
 #[inline]
 fn filter_key(s: &str) -> usize {
+    // First two bytes, last byte and length, mixed into 16 bits.
     let b = s.as_bytes();
-    (usize::from(b[0] & 63) << 10) | (usize::from(b[b.len() - 1] & 63) << 4) | (b.len() & 15)
+    let k = u64::from(b[0])
+        | u64::from(b[b.len() / 2]) << 8
+        | u64::from(b[b.len() - 1]) << 16
+        | (b.len() as u64) << 24;
+    (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize
 }
 
 impl Specials {
@@ -522,12 +527,13 @@ fn find_suffix(s: &str) -> usize {
             best = best.max(last.len_utf8());
         }
     }
-    // Units follow a digit: look only if one is near the end.
-    let tail = &s.as_bytes()[s.len().saturating_sub(12)..];
-    if !last.is_ascii_digit() && tail.iter().any(u8::is_ascii_digit) {
-        for unit in UNITS {
-            if unit.len() > best && s.ends_with(unit) && digit_before(unit.len()) {
-                best = unit.len();
+    // A unit follows a digit and holds none, so the only candidate is what follows the
+    // last digit (which is also the longest unit that could match).
+    if !last.is_ascii_digit() {
+        if let Some(d) = s.bytes().rposition(|b| b.is_ascii_digit()) {
+            let rest = &s[d + 1..];
+            if rest.len() > best && UNITS.contains(&rest) {
+                best = rest.len();
             }
         }
     }
@@ -764,8 +770,18 @@ impl Tokenizer {
             }
             if i > start {
                 let chunk = &text[start..i];
-                if seen == LETTER || seen == DIGIT {
-                    // Only letters, or only digits: no affix or infix applies.
+                // Chunks no prefix, suffix or infix rule can cut: one character; only ASCII
+                // letters or only digits; letters and digits ending in a digit (units and
+                // currency follow digits, never precede them); only letters of any script.
+                let whole = chunk.len() == 1
+                    || seen == LETTER
+                    || seen == DIGIT
+                    || (seen == LETTER | DIGIT
+                        && chunk.as_bytes()[chunk.len() - 1].is_ascii_digit())
+                    || (seen & !(LETTER | NON_ASCII) == 0
+                        && seen & NON_ASCII != 0
+                        && chunk.chars().all(char::is_alphabetic));
+                if whole {
                     match special(chunk) {
                         Some(lens) => emit_special(lens, start, sink),
                         None => sink.token(span(start, 0, chunk.len())),
@@ -782,9 +798,39 @@ impl Tokenizer {
             emit_special(lens, base, sink);
             return;
         }
-        // The commonest shape, ASCII letters and one closing mark ("word,", "end."), splits
-        // into the letters and the mark, as the general rules below would split it.
+        // The commonest shapes, ASCII letters and one closing mark ("word,", "end.") or one
+        // opening mark ("(word", "\"word"), split into the letters and the mark, as the
+        // general rules below would split them.
         let b = chunk.as_bytes();
+        if let [first @ (b'(' | b'"' | b'['), letters @ ..] = b {
+            if letters.len() > 1
+                && letters.iter().all(u8::is_ascii_alphabetic)
+                && special(&chunk[1..]).is_none()
+            {
+                let _ = first;
+                sink.token(span(base, 0, 1));
+                sink.token(span(base, 1, b.len()));
+                return;
+            }
+        }
+        // Letters joined by single hyphens ("well-known"): each hyphen is an infix, and no
+        // exception has this shape (a test checks the table).
+        if b.first().is_some_and(u8::is_ascii_alphabetic)
+            && b.last().is_some_and(u8::is_ascii_alphabetic)
+            && b.iter().all(|&c| c.is_ascii_alphabetic() || c == b'-')
+            && !b.windows(2).any(|w| w == b"--")
+        {
+            let mut at = 0;
+            for (k, &c) in b.iter().enumerate() {
+                if c == b'-' {
+                    sink.token(span(base, at, k));
+                    sink.token(span(base, k, k + 1));
+                    at = k + 1;
+                }
+            }
+            sink.token(span(base, at, b.len()));
+            return;
+        }
         if let [letters @ .., last] = b {
             if letters.len() > 1
                 && letters.iter().all(u8::is_ascii_alphabetic)
@@ -1094,6 +1140,15 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(toks(text), *want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn no_exception_is_letters_and_hyphens() {
+        // The hyphenated-word fast path relies on it.
+        for (k, _) in EXCEPTIONS {
+            let shape = k.contains('-') && k.bytes().all(|c| c.is_ascii_alphabetic() || c == b'-');
+            assert!(!shape, "{k}");
         }
     }
 
