@@ -1065,13 +1065,19 @@ pub fn count_sentences_of(text: &str, words: &[Span]) -> usize {
     let bytes = text.as_bytes();
     let mut prev_end: Option<u32> = None;
     for w in words {
+        let start = w.start as usize;
         if let Some(e) = prev_end {
-            let gap = &bytes[e as usize..w.start as usize];
-            if !gap.is_empty() && gap != b" " {
+            let e = e as usize;
+            // Adjacent, or one space apart (the common cases), adds no whitespace token.
+            if start != e && !(start == e + 1 && bytes[e] == b' ') {
                 c.step(false, false);
             }
         }
-        c.word(w.text(text));
+        if bytes[start].is_ascii_alphanumeric() {
+            c.step(false, false);
+        } else {
+            c.word(w.text(text));
+        }
         prev_end = Some(w.end);
     }
     c.sentences
