@@ -802,12 +802,11 @@ impl Tokenizer {
         // opening mark ("(word", "\"word"), split into the letters and the mark, as the
         // general rules below would split them.
         let b = chunk.as_bytes();
-        if let [first @ (b'(' | b'"' | b'['), letters @ ..] = b {
+        if let [b'(' | b'"' | b'[', letters @ ..] = b {
             if letters.len() > 1
                 && letters.iter().all(u8::is_ascii_alphabetic)
                 && special(&chunk[1..]).is_none()
             {
-                let _ = first;
                 sink.token(span(base, 0, 1));
                 sink.token(span(base, 1, b.len()));
                 return;
