@@ -267,7 +267,7 @@ impl Filter for C4Quality {
             }
             // The kept line's words, moved to where the line lands in the new text.
             let at = kept.len();
-            if matches!(line, std::borrow::Cow::Borrowed(_)) {
+            if borrowed {
                 if self.min_num_sentences != -1 {
                     sentences += as_i64(count_sentences_of(text, line_words));
                 }
