@@ -248,68 +248,26 @@ fn is_currency_char(c: char) -> bool {
     matches!(c, '$' | '£' | '€' | '¥' | '฿' | '﷼') || ('\u{20a0}'..='\u{20bf}').contains(&c)
 }
 
+/// ASCII punctuation that spaCy splits off at either end of a chunk.
+const ASCII_EDGE: &[u8] = b"!\"#&'()*,:;<>?[]_`{}";
+/// Non-ASCII punctuation that spaCy splits off at either end of a chunk (besides quotes and
+/// symbols).
+const EDGE: &str = "¡«´·»¿،؛؟٪۔।–—…、。！（），：；？～";
+
 /// Single characters that are always a prefix.
 fn is_prefix_char(c: char) -> bool {
     if c.is_ascii() {
-        return matches!(
-            c,
-            '!' | '"'
-                | '#'
-                | '$'
-                | '%'
-                | '&'
-                | '\''
-                | '('
-                | ')'
-                | '*'
-                | ','
-                | ':'
-                | ';'
-                | '<'
-                | '='
-                | '>'
-                | '?'
-                | '['
-                | ']'
-                | '_'
-                | '`'
-                | '{'
-                | '}'
-        );
+        return ASCII_EDGE.contains(&(c as u8)) || matches!(c, '$' | '%' | '=');
     }
-    "¡§«´·»¿،؛؟٪۔।–—…、。！（），：；？～".contains(c)
-        || QUOTES.contains(c)
-        || is_currency_char(c)
-        || is_symbol(c)
+    c == '§' || EDGE.contains(c) || QUOTES.contains(c) || is_currency_char(c) || is_symbol(c)
 }
 
 /// Single characters that are always a suffix.
 fn is_suffix_char(c: char) -> bool {
     if c.is_ascii() {
-        return matches!(
-            c,
-            '!' | '"'
-                | '#'
-                | '&'
-                | '\''
-                | '('
-                | ')'
-                | '*'
-                | ','
-                | ':'
-                | ';'
-                | '<'
-                | '>'
-                | '?'
-                | '['
-                | ']'
-                | '_'
-                | '`'
-                | '{'
-                | '}'
-        );
+        return ASCII_EDGE.contains(&(c as u8));
     }
-    "¡«´·»¿،؛؟٪۔।–—…、。！（），：；？～".contains(c) || QUOTES.contains(c) || is_symbol(c)
+    EDGE.contains(c) || QUOTES.contains(c) || is_symbol(c)
 }
 
 /// Characters after which a final `.` is split off.
@@ -317,32 +275,8 @@ fn before_split_dot(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_lowercase()
             || c.is_ascii_digit()
-            || matches!(
-                c,
-                '!' | '"'
-                    | '#'
-                    | '%'
-                    | '&'
-                    | '\''
-                    | '('
-                    | ')'
-                    | '*'
-                    | '+'
-                    | ','
-                    | '-'
-                    | ':'
-                    | ';'
-                    | '<'
-                    | '>'
-                    | '?'
-                    | '['
-                    | ']'
-                    | '_'
-                    | '`'
-                    | '{'
-                    | '|'
-                    | '}'
-            );
+            || ASCII_EDGE.contains(&(c as u8))
+            || matches!(c, '%' | '+' | '-' | '|');
     }
     in_table(c, BEFORE_SPLIT_DOT)
 }
