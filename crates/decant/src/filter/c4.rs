@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{py_lines, py_strip, Doc};
 use crate::step::{Filter, Rejection, RemovedLine, Verdict};
-use crate::text::tokens::{count_sentences_of, is_py_space, Span, Tokenizer};
+use crate::text::tokens::{count_sentences, count_sentences_of, is_py_space, Span, Tokenizer};
 
 /// Settings of the C4 rules (datatrove's defaults).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -273,11 +273,12 @@ impl Filter for C4Quality {
                 }
                 kept_words.extend(line_words.iter().map(|w| shift(*w, start, at)));
             } else {
-                // Citations were cut out: the line has new words.
+                // Citations were cut out: the line has new words, and may now begin or end
+                // with whitespace, which the sentencizer sees as a token of its own.
                 line_buf.clear();
                 tokenizer.run(&line, &mut line_buf);
                 if self.min_num_sentences != -1 {
-                    sentences += as_i64(count_sentences_of(&line, &line_buf));
+                    sentences += as_i64(count_sentences(&line, &mut tokenizer));
                 }
                 kept_words.extend(line_buf.iter().map(|w| shift(*w, 0, at)));
             }
@@ -447,6 +448,24 @@ mod tests {
         let mut fresh = Vec::new();
         crate::text::tokens::words_into(&out, &mut fresh);
         assert_eq!(words, Some(fresh));
+    }
+
+    #[test]
+    fn whitespace_left_by_citations_counts_as_spacy_sees_it() {
+        // datatrove 0.10.1 keeps this with filter_no_terminal_punct off: the last line becomes
+        // "The river rose fast.  ", whose trailing whitespace token starts a 5th sentence.
+        let text = "The council met today.\nThe mayor spoke first.\nResidents asked questions.\n\
+                    The river rose fast. [1] [2]";
+        let c4 = C4Quality {
+            filter_no_terminal_punct: false,
+            ..C4Quality::default()
+        };
+        assert!(matches!(run(&c4, text), Verdict::Edit { .. }));
+        let Verdict::Drop(r) = run(&c4, "The river rose fast. Then it fell.\n[1] [2] [3]") else {
+            panic!()
+        };
+        // 2 sentences, and 1 for the line left as whitespace.
+        assert_eq!((&*r.reason, r.value), ("too_few_sentences", 3.0));
     }
 
     #[test]

@@ -474,9 +474,10 @@ fn find_suffix(s: &str) -> usize {
     best
 }
 
-/// Whether `s` is kept whole as a URL or e-mail address (spaCy's `url_match`, simplified:
-/// optional scheme, optional user, dotted host with a lowercase top-level label of 2–63
-/// letters or an IPv4 address, optional port, optional path).
+/// Whether `s` is kept whole as a URL or e-mail address: spaCy's `url_match` pattern —
+/// optional scheme, optional non-empty user part ending in `@`, then a dotted host whose
+/// top-level label is 2–63 lowercase letters, or a public IPv4 address; optional port;
+/// optional path.
 fn is_url(s: &str) -> bool {
     let mut rest = s;
     if let Some(i) = rest.find("://") {
@@ -484,18 +485,22 @@ fn is_url(s: &str) -> bool {
         if scheme.chars().count() >= 2
             && scheme
                 .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || matches!(c, '+' | '-' | '.' | '>'))
+                .all(|c| c.is_alphanumeric() || c == '_' || matches!(c, '+' | '-' | '.'))
         {
             rest = &rest[i + 3..];
         }
     }
-    // A user part ends at the last `@` before the host (greedy, like the regex).
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    if let Some(at) = rest[..host_end].rfind('@') {
-        rest = &rest[at + 1..];
-    }
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (host_port, _path) = rest.split_at(host_end);
+    // The user part may hold anything but whitespace, `@` included: try every `@`.
+    host_and_path(rest)
+        || rest
+            .match_indices('@')
+            .any(|(at, _)| at > 0 && host_and_path(&rest[at + 1..]))
+}
+
+/// Host, optional `:port`, optional `/`, `?` or `#` path, and nothing else.
+fn host_and_path(s: &str) -> bool {
+    let host_end = s.find(['/', '?', '#']).unwrap_or(s.len());
+    let host_port = &s[..host_end];
     let host = match host_port.rsplit_once(':') {
         Some((h, port))
             if (2..=5).contains(&port.len()) && port.bytes().all(|b| b.is_ascii_digit()) =>
@@ -504,30 +509,59 @@ fn is_url(s: &str) -> bool {
         }
         _ => host_port,
     };
-    let labels: Vec<&str> = host.split('.').collect();
-    if labels.len() < 2 {
+    is_public_ipv4(host) || is_domain(host)
+}
+
+fn is_domain(host: &str) -> bool {
+    let Some((labels, tld)) = host.rsplit_once('.') else {
+        return false;
+    };
+    let label_char = |c: char| c.is_ascii_alphanumeric() || ('\u{a1}'..='\u{ffff}').contains(&c);
+    let label_ok = |l: &str| {
+        let mut cs = l.chars();
+        let (Some(first), last) = (cs.next(), l.chars().next_back()) else {
+            return false;
+        };
+        l.chars().count() <= 64
+            && label_char(first)
+            && last.is_some_and(label_char)
+            && l.chars().all(|c| label_char(c) || c == '_' || c == '-')
+    };
+    let n = tld.chars().count();
+    labels.split('.').all(label_ok)
+        && (2..=63).contains(&n)
+        && tld.chars().all(|c| is_lower(c) && !QUOTES.contains(c))
+}
+
+/// An IPv4 address the pattern accepts: first octet 1–223 but not 10 or 127, not in
+/// 169.254/16, 192.168/16 or 172.16/12, last octet 1–254.
+fn is_public_ipv4(host: &str) -> bool {
+    let parts: Vec<&str> = host.split('.').collect();
+    if parts.len() != 4
+        || parts
+            .iter()
+            .any(|p| !(1..=3).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return false;
     }
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.chars().count() <= 64
-            && l.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c >= '\u{a1}')
-            && !l.starts_with(['_', '-'])
-            && !l.ends_with(['_', '-'])
-    };
-    let (tld, rest_labels) = labels.split_last().expect("two labels");
-    if rest_labels.iter().all(|l| label_ok(l)) {
-        let n = tld.chars().count();
-        if (2..=63).contains(&n) && tld.chars().all(|c| is_lower(c) && !QUOTES.contains(c)) {
-            return true;
-        }
-    }
-    // IPv4 (the regex also excludes private ranges; close enough for word counts).
-    labels.len() == 4
-        && labels
-            .iter()
-            .all(|l| (1..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_digit()))
+    let n = |i: usize| parts[i].parse::<u32>().unwrap_or(999);
+    let no_lead_zero = |i: usize| !(parts[i].len() > 1 && parts[i].starts_with('0'));
+    let (a, b, c, d) = (n(0), n(1), n(2), n(3));
+    // Middle octets: `1?\d{1,2}|2[0-4]\d|25[0-5]` (a leading zero is allowed, "1" + two
+    // digits too); 0xx with three digits is not.
+    let middle_ok =
+        |i: usize, v: u32| v <= 255 && !(parts[i].len() == 3 && !parts[i].starts_with(['1', '2']));
+    (1..=223).contains(&a)
+        && no_lead_zero(0)
+        && a != 10
+        && a != 127
+        && !(a == 169 && b == 254)
+        && !(a == 192 && b == 168)
+        && !(a == 172 && (16..=31).contains(&b))
+        && middle_ok(1, b)
+        && middle_ok(2, c)
+        && (1..=254).contains(&d)
+        && no_lead_zero(3)
 }
 
 /// Finds the infixes of `s` as byte ranges, left to right, non-overlapping.
@@ -706,7 +740,8 @@ impl Tokenizer {
                 let chunk = &text[start..i];
                 // Chunks no prefix, suffix or infix rule can cut: one character; only ASCII
                 // letters or only digits; letters and digits ending in a digit (units and
-                // currency follow digits, never precede them); only letters of any script.
+                // currency follow digits, never precede them); only letters of any script
+                // (not symbols such as circled letters, which spaCy splits off).
                 let whole = chunk.len() == 1
                     || seen == LETTER
                     || seen == DIGIT
@@ -714,7 +749,7 @@ impl Tokenizer {
                         && chunk.as_bytes()[chunk.len() - 1].is_ascii_digit())
                     || (seen & !(LETTER | NON_ASCII) == 0
                         && seen & NON_ASCII != 0
-                        && chunk.chars().all(char::is_alphabetic));
+                        && chunk.chars().all(|c| c.is_alphabetic() && !is_symbol(c)));
                 if whole {
                     match special(chunk) {
                         Some(lens) => emit_special(lens, start, sink),
@@ -1076,6 +1111,26 @@ mod tests {
             ("Wed", &["We", "d"]),
             ("shed its", &["shed", "its"]),
             ("Hello  world\n\nok", &["Hello", "world", "ok"]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(toks(text), *want, "{text:?}");
+        }
+    }
+
+    /// Each case was checked against spaCy 3.8.
+    #[test]
+    fn urls_circled_letters_and_addresses_like_spacy() {
+        let cases: &[(&str, &[&str])] = &[
+            ("Ⓐpple", &["Ⓐ", "pple"]),
+            ("127.0.0.1:8080/admin", &["127.0.0.1:8080", "/", "admin"]),
+            ("192.168.1.1/index", &["192.168.1.1", "/", "index"]),
+            ("8.8.8.8/dns", &["8.8.8.8/dns"]),
+            ("a/b@c.com", &["a/b@c.com"]),
+            ("x.com/a@b", &["x.com/a@b"]),
+            (
+                "http://example.com/a-b?c=d",
+                &["http://example.com/a-b?c=d"],
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(toks(text), *want, "{text:?}");
