@@ -544,23 +544,23 @@ fn is_public_ipv4(host: &str) -> bool {
     {
         return false;
     }
-    let n = |i: usize| parts[i].parse::<u32>().unwrap_or(999);
+    let octet = |i: usize| parts[i].parse::<u32>().unwrap_or(999);
     let no_lead_zero = |i: usize| !(parts[i].len() > 1 && parts[i].starts_with('0'));
-    let (a, b, c, d) = (n(0), n(1), n(2), n(3));
+    let (first, second, third, last) = (octet(0), octet(1), octet(2), octet(3));
     // Middle octets: `1?\d{1,2}|2[0-4]\d|25[0-5]` (a leading zero is allowed, "1" + two
     // digits too); 0xx with three digits is not.
     let middle_ok =
-        |i: usize, v: u32| v <= 255 && !(parts[i].len() == 3 && !parts[i].starts_with(['1', '2']));
-    (1..=223).contains(&a)
+        |i: usize, v: u32| v <= 255 && (parts[i].len() < 3 || parts[i].starts_with(['1', '2']));
+    (1..=223).contains(&first)
         && no_lead_zero(0)
-        && a != 10
-        && a != 127
-        && !(a == 169 && b == 254)
-        && !(a == 192 && b == 168)
-        && !(a == 172 && (16..=31).contains(&b))
-        && middle_ok(1, b)
-        && middle_ok(2, c)
-        && (1..=254).contains(&d)
+        && first != 10
+        && first != 127
+        && !(first == 169 && second == 254)
+        && !(first == 192 && second == 168)
+        && !(first == 172 && (16..=31).contains(&second))
+        && middle_ok(1, second)
+        && middle_ok(2, third)
+        && (1..=254).contains(&last)
         && no_lead_zero(3)
 }
 
