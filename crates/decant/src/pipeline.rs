@@ -59,7 +59,7 @@ pub struct Job {
 }
 
 /// What a run did. Every input record is read or errored; every document read is kept or
-/// rejected; every kept document is changed or unchanged.
+/// rejected; every kept document is edited or unchanged.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     /// Documents read.
@@ -70,6 +70,8 @@ pub struct Summary {
     pub rejected: u64,
     /// Kept documents whose text repair changed.
     pub repaired: u64,
+    /// Kept documents whose text changed (by repair or by a filter such as C4).
+    pub edited: u64,
     /// Kept documents written with their text unchanged.
     pub unchanged: u64,
     /// Records set aside in the errors file.
@@ -435,7 +437,9 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                             if repaired.is_some() {
                                 summary.repaired += 1;
                             }
-                            if final_text.is_none() {
+                            if final_text.is_some() {
+                                summary.edited += 1;
+                            } else {
                                 summary.unchanged += 1;
                             }
                             for e in &edits {

@@ -71,6 +71,7 @@ proptest! {
             let s = run(&job, &mut count).unwrap();
             prop_assert_eq!(s.read + s.errored, records);
             prop_assert_eq!(s.read, s.kept + s.rejected);
+            prop_assert_eq!(s.kept, s.edited + s.unchanged);
             prop_assert_eq!(s.rejected, s.rejected_by.values().sum::<u64>());
             prop_assert_eq!(seen, s.errored);
             let written = std::fs::read_to_string(&out).unwrap();

@@ -261,9 +261,17 @@ impl<'a> StopWords<'a> {
         let mut s = StopWords {
             packed: Vec::new(),
             long: Vec::new(),
-            max_len: words.iter().take(64).map(String::len).max().unwrap_or(0),
+            max_len: words.iter().map(String::len).max().unwrap_or(0),
         };
-        for (i, w) in words.iter().take(64).enumerate() {
+        // A set, as in datatrove: a word listed twice counts once. (More than 64 distinct
+        // stop words are refused when the rules are read.)
+        let mut distinct: Vec<&str> = Vec::new();
+        for w in words {
+            if !distinct.contains(&w.as_str()) {
+                distinct.push(w);
+            }
+        }
+        for (i, w) in distinct.into_iter().take(64).enumerate() {
             let bit = 1u64 << i;
             if w.len() <= 8 {
                 s.packed.push((pack(w.as_bytes()), w.len(), bit));
@@ -364,6 +372,14 @@ mod tests {
         let numbers = format!("{PROSE} {}", "1234 5678 ".repeat(20));
         let r = check(&GopherQuality::default(), &numbers).unwrap();
         assert_eq!(r.0, "gopher_below_alpha_threshold");
+
+        // The stop words are a set: listing "the" twice does not make it count twice.
+        let twice = GopherQuality {
+            stop_words: vec!["the".into(), "the".into()],
+            ..GopherQuality::default()
+        };
+        let r = check(&twice, PROSE.replace(" and ", " or ").as_str()).unwrap();
+        assert_eq!((r.0.as_str(), r.1), ("gopher_enough_stop_words", 1.0));
 
         let no_stop = "Apples grow quickly during warm summers while farmers watch. ".repeat(6);
         let r = check(&GopherQuality::default(), &no_stop).unwrap();

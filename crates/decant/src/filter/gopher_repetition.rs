@@ -155,7 +155,7 @@ struct NGrams {
 }
 
 impl NGrams {
-    /// Measures level by level, n = 2, 3, …: an n-gram can only occur twice where its
+    /// Measures level by level, n = 1 (when asked) or 2, then 3, …: an n-gram can only occur twice where its
     /// first n-1 words do, so each level hashes and counts only the positions whose
     /// (n-1)-gram repeats, and the repeated-n-gram scan looks only where the n-gram repeats.
     /// Natural text leaves few such positions after n = 2 or 3.
@@ -185,7 +185,14 @@ impl NGrams {
         let marks = &mut s.marks;
         marks.clear();
         marks.resize(len, false);
-        for n in 2..=max_n {
+        // Single words are counted only when a rule asks about them; otherwise every
+        // position is a candidate for 2-grams.
+        let first_level = if top.contains(&1) || dup.contains(&1) {
+            1
+        } else {
+            2
+        };
+        for n in first_level..=max_n {
             if len < n {
                 break;
             }
@@ -198,13 +205,15 @@ impl NGrams {
                 }
                 continue;
             }
-            for &i in candidates.iter() {
-                let i = i as usize;
-                grams[i] = mix(grams[i], words[i + n - 1]);
+            if n >= 2 {
+                for &i in candidates.iter() {
+                    let i = i as usize;
+                    grams[i] = mix(grams[i], words[i + n - 1]);
+                }
             }
             // Count the candidates' n-grams: (count, first position), keeping the most
             // frequent (the first to reach the top count) as we go.
-            let counts = if n == 2 {
+            let counts = if n <= first_level {
                 &mut s.counts
             } else {
                 &mut s.counts_small
@@ -404,6 +413,22 @@ mod tests {
         let r = check(text).unwrap();
         assert_eq!(r.0, "duplicated_9_n_grams");
         assert!((r.1 - 0.118_257_261_410_788_38).abs() < 1e-12, "{r:?}");
+    }
+
+    #[test]
+    fn single_word_rules_when_asked() {
+        // datatrove measures n = 1 like any other n: "a" is 1 character x 6, of 19.
+        let rules = GopherRepetition {
+            top_n_grams: vec![(1, 0.3)],
+            dup_n_grams: vec![(1, 0.9)],
+            ..GopherRepetition::default()
+        };
+        let mut scratch = Scratch::default();
+        let Verdict::Drop(r) = rules.check(&mut Doc::new("a b a c a d a e a a", &mut scratch))
+        else {
+            panic!()
+        };
+        assert_eq!((&*r.reason, r.value), ("top_1_gram", 6.0 / 19.0));
     }
 
     #[test]

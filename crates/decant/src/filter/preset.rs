@@ -251,6 +251,20 @@ impl FilterConfig {
             }
         };
         let Some(file) = file else { return Ok(base) };
+        let cfg = Self::overlaid(base, file)?;
+        let mut stops = cfg.gopher_quality.stop_words.clone();
+        stops.sort();
+        stops.dedup();
+        if stops.len() > 64 {
+            return Err(Error::Config(format!(
+                "[gopher_quality] stop_words holds {} distinct words; at most 64 are supported",
+                stops.len()
+            )));
+        }
+        Ok(cfg)
+    }
+
+    fn overlaid(base: FilterConfig, file: RulesFile) -> Result<FilterConfig> {
         let changed = file.steps.is_some()
             || file.gopher_repetition.is_some()
             || file.gopher_quality.is_some()
@@ -357,6 +371,16 @@ mod tests {
                 .to_string();
         assert!(err.contains("min_sentences"), "{err}");
         assert!(FilterConfig::resolve(None, None).is_err());
+    }
+
+    #[test]
+    fn too_many_stop_words_are_refused() {
+        let words: Vec<String> = (0..65).map(|i| format!("\"w{i}\"")).collect();
+        let rules = format!("[gopher_quality]\nstop_words = [{}]\n", words.join(", "));
+        let err = FilterConfig::resolve(Some(Preset::Gopher2021), Some(&rules))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("65 distinct words"), "{err}");
     }
 
     #[test]
