@@ -21,9 +21,12 @@
 //!
 //! The character classes follow spaCy's where it matters for Latin-script text; for other
 //! scripts, "lowercase" means a lowercase or caseless letter (Unicode properties instead of
-//! spaCy's hand-listed ranges). spaCy's final pass that re-merges emoticons split across
-//! punctuation (`hi:)`) is not reproduced. The parity test (`tests/parity.rs`) measures how
-//! close the resulting filter decisions are.
+//! spaCy's hand-listed ranges). spaCy's final pass, which merges neighbouring pieces
+//! that spell an exception ("St" "." from "St.Louis"), is reproduced left to right, longest
+//! first at each position; spaCy picks the longest matches of the whole chunk first, so
+//! clusters of emoticons can come out differently (`":-(:)"`: spaCy `:-(` `:` `)`, decant
+//! `:-(` `:)`). The parity test (`tests/parity.rs`) measures how close the resulting filter
+//! decisions are.
 
 use std::sync::LazyLock;
 
