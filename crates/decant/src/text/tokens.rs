@@ -19,9 +19,9 @@
 //!    and an uppercase letter, `,` between letters, hyphens and `:<>=/` after a letter or digit
 //!    and before a letter.
 //!
-//! The character classes follow spaCy's where it matters for Latin-script text; for other
-//! scripts, "lowercase" means a lowercase or caseless letter (Unicode properties instead of
-//! spaCy's hand-listed ranges). spaCy's final pass, which merges neighbouring pieces
+//! The letter classes (alphabetic, lowercase, uppercase, what may precede a split-off full
+//! stop) are spaCy's own, generated as code-point ranges; symbols and punctuation use the
+//! Unicode general categories spaCy's patterns are built from. spaCy's final pass, which merges neighbouring pieces
 //! that spell an exception ("St" "." from "St.Louis"), is reproduced left to right, longest
 //! first at each position; spaCy picks the longest matches of the whole chunk first, so
 //! clusters of emoticons can come out differently (`":-(:)"`: spaCy `:-(` `:` `)`, decant
