@@ -14,8 +14,8 @@
 //! like Python's `len`.
 //!
 //! **Speed.** The FineWeb preset runs at about 28–30 MB/s per core on the generated corpus
-//! (the target is 100). callgrind on 2,000 of its documents (8 MB) counts about 206
-//! instructions per byte for the whole run: the tokenizer about 50 (once per text: the words
+//! (the target is 100). callgrind on 2,000 of its documents (8 MB) counts about 208
+//! instructions per byte for the whole run: the tokenizer about 52 (once per text: the words
 //! are shared by the rules, and C4 hands on the words of the text it leaves), Gopher
 //! repetition about 53 besides (hashing every word, n-gram counting, whole-line hash sets for
 //! the duplicate-line and -paragraph rules), C4 about 41 (line splitting, whitespace word
