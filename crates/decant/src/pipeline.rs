@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::filter::{FilterConfig, Scratch};
 use crate::read::{self, FieldNames, Format, InputFile, RawReader, RecordError};
 use crate::repair::{Edit, RepairConfig, Repairer};
-use crate::step::{FilterStats, Outcome, RemovedLine};
+use crate::step::{Outcome, RemovedLine};
 use crate::write::{LazyJsonl, Output};
 use crate::{Document, Error, Result};
 
@@ -364,10 +364,9 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                                         None => (None, Vec::new()),
                                     };
                                     let outcome = match filters {
-                                        Some(f) => f.run(
+                                        Some(f) => f.judge(
                                             repaired.as_deref().unwrap_or(&doc.text),
                                             scratch,
-                                            &mut FilterStats::default(),
                                         ),
                                         None => Outcome::default(),
                                     };

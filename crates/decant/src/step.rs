@@ -151,7 +151,29 @@ impl Filters {
 
     /// Judges `text`, counting into `stats`.
     pub fn run(&self, text: &str, scratch: &mut Scratch, stats: &mut FilterStats) -> Outcome {
+        let out = self.judge(text, scratch);
         stats.seen += 1;
+        for r in &out.removed {
+            *stats
+                .lines_removed
+                .entry(format!("{}/{}", r.step, r.reason))
+                .or_default() += 1;
+        }
+        match &out.rejection {
+            Some(r) => {
+                *stats
+                    .dropped
+                    .entry(format!("{}/{}", r.step, r.reason))
+                    .or_default() += 1;
+            }
+            None => stats.kept += 1,
+        }
+        out
+    }
+
+    /// Judges `text` without counting (for callers that count the outcomes themselves, like
+    /// the pipeline's writer).
+    pub fn judge(&self, text: &str, scratch: &mut Scratch) -> Outcome {
         let mut out = Outcome::default();
         // Words are computed once per text: filters after the first reuse them until one
         // changes the text.
@@ -164,20 +186,13 @@ impl Filters {
                 Doc::same_text(current, scratch)
             };
             fresh = false;
-            let verdict = f.check(&mut doc);
-            match verdict {
+            match f.check(&mut doc) {
                 Verdict::Keep => {}
                 Verdict::Edit {
                     text: new,
                     removed,
                     words,
                 } => {
-                    for r in &removed {
-                        *stats
-                            .lines_removed
-                            .entry(format!("{}/{}", r.step, r.reason))
-                            .or_default() += 1;
-                    }
                     out.removed.extend(removed);
                     if new != current {
                         out.text = Some(new);
@@ -188,17 +203,12 @@ impl Filters {
                     }
                 }
                 Verdict::Drop(r) => {
-                    *stats
-                        .dropped
-                        .entry(format!("{}/{}", r.step, r.reason))
-                        .or_default() += 1;
                     out.rejection = Some(r);
                     out.text = None;
                     return out;
                 }
             }
         }
-        stats.kept += 1;
         out
     }
 }

@@ -5,6 +5,19 @@ use std::fs;
 
 use crate::*;
 
+/// `decant filter examples/web.jsonl -o OUT ARGS...`
+fn filter_example(out: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let input = repo("examples/web.jsonl");
+    let mut all = vec![
+        "filter",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    run(decant(&all))
+}
+
 fn ids(v: &[serde_json::Value]) -> Vec<&str> {
     v.iter().map(|d| d["id"].as_str().unwrap()).collect()
 }
@@ -13,14 +26,7 @@ fn ids(v: &[serde_json::Value]) -> Vec<&str> {
 fn example_with_the_fineweb_preset() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("kept.jsonl");
-    let o = run(decant(&[
-        "filter",
-        repo("examples/web.jsonl").to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--preset",
-        "fineweb-2024",
-    ]));
+    let o = filter_example(&out, &["--preset", "fineweb-2024"]);
     assert_exit(
         &o,
         0,
@@ -71,15 +77,7 @@ fn example_with_the_fineweb_preset() {
 fn repair_first_salvages_the_twice_scraped_article() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("kept.jsonl");
-    let o = run(decant(&[
-        "filter",
-        repo("examples/web.jsonl").to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--preset",
-        "fineweb-2024",
-        "--repair",
-    ]));
+    let o = filter_example(&out, &["--preset", "fineweb-2024", "--repair"]);
     assert_exit(&o, 0, "2 kept, 6 rejected");
     let kept = json_lines(&fs::read_to_string(&out).unwrap());
     assert_eq!(ids(&kept), ["bridge", "bridge-scraped-twice"]);
@@ -144,15 +142,10 @@ fn rules_file_overrides_a_preset() {
     )
     .unwrap();
     let out = dir.path().join("kept.jsonl");
-    let o = run(decant(&[
-        "filter",
-        repo("examples/web.jsonl").to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--rules",
-        rules.to_str().unwrap(),
-        "--rejects-without-text",
-    ]));
+    let o = filter_example(
+        &out,
+        &["--rules", rules.to_str().unwrap(), "--rejects-without-text"],
+    );
     assert_exit(&o, 0, "decant filter (custom rules)");
     let rejects =
         json_lines(&fs::read_to_string(dir.path().join("kept.jsonl.rejects.jsonl")).unwrap());
