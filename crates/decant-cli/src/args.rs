@@ -30,6 +30,16 @@ pub enum Command {
     /// Presets: gopher-2021, c4-datatrove, c4-tfds, fineweb-2024 (see --print-rules).
     /// Exit status as for `repair`.
     Filter(FilterArgs),
+
+    /// Remove exact and near duplicates (MinHash LSH over word 5-gram shingles), keeping one
+    /// copy per cluster by a declared policy. Each removed document goes to the rejects file
+    /// with the document it duplicates, its cluster and the estimated (or, with --verify,
+    /// true) Jaccard similarity; --clusters lists every cluster with its survivor.
+    ///
+    /// Memory stays within --memory-limit at any corpus size: band keys spill to sorted
+    /// run files in the work directory and are merged from disk.
+    /// Exit status as for `repair`.
+    Dedup(DedupArgs),
 }
 
 /// Inputs, outputs and side files, shared by every command.
@@ -120,4 +130,68 @@ pub struct FilterArgs {
     /// Print the effective rules as a TOML rules file and exit.
     #[arg(long)]
     pub print_rules: bool,
+}
+
+/// Arguments of `decant dedup`.
+#[derive(Debug, Args)]
+pub struct DedupArgs {
+    #[command(flatten)]
+    pub io: IoArgs,
+
+    /// Where removed documents go [default: OUTPUT.rejects.jsonl, or decant-rejects.jsonl
+    /// when writing to standard output]. Created only when needed.
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+
+    /// Leave the text out of the rejects file.
+    #[arg(long)]
+    pub rejects_without_text: bool,
+
+    /// Write every cluster (members, survivor, similarities) to this JSONL file.
+    #[arg(long)]
+    pub clusters: Option<PathBuf>,
+
+    /// `doc`: exact and near-duplicate documents; `exact`: exact duplicates only (same
+    /// normalized text).
+    #[arg(long, default_value = "doc", value_parser = ["doc", "exact"])]
+    pub mode: String,
+
+    /// Which copy of a cluster survives: first (in input order), longest, or field:NAME
+    /// (highest numeric value of that JSON field). Ties go to the first in input order.
+    #[arg(long, default_value = "first")]
+    pub keep: String,
+
+    /// Words per shingle.
+    #[arg(long, default_value_t = 5)]
+    pub ngram: usize,
+
+    /// LSH bands.
+    #[arg(long, default_value_t = 14)]
+    pub bands: usize,
+
+    /// Rows per band.
+    #[arg(long, default_value_t = 8)]
+    pub rows: usize,
+
+    /// A Jaccard similarity threshold: picks bands and rows for it as datasketch does
+    /// (within --bands x --rows signature slots), and is the bar --verify applies
+    /// [default: 0.8, with the bands and rows given].
+    #[arg(long)]
+    pub threshold: Option<f64>,
+
+    /// Check each candidate pair's true Jaccard similarity against the threshold before it
+    /// joins a cluster (pairs are anchored on each bucket's first document, so a large
+    /// bucket costs one comparison per member).
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Memory budget for the dedup buffers, e.g. 512M or 2G [default: a quarter of the
+    /// machine's memory, at most 8G].
+    #[arg(long)]
+    pub memory_limit: Option<String>,
+
+    /// Keep the stages' files (signatures, sorted runs, pairs) in this directory instead
+    /// of a temporary one removed at the end.
+    #[arg(long)]
+    pub work_dir: Option<PathBuf>,
 }

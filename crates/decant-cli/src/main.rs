@@ -26,6 +26,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         args::Command::Repair(a) => cmd::repair::run(&a),
         args::Command::Filter(a) => cmd::filter::run(&a),
+        args::Command::Dedup(a) => cmd::dedup::run(&a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -22,6 +22,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod dedup;
 pub mod document;
 pub mod error;
 pub mod filter;

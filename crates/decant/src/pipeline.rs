@@ -54,6 +54,8 @@ pub struct Job {
     pub rejects: Option<PathBuf>,
     /// Include each dropped document's text in the rejects file.
     pub rejects_with_text: bool,
+    /// Documents to set aside as duplicates (from the dedup stages), by document key.
+    pub removals: Option<std::sync::Arc<crate::dedup::Removals>>,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
 }
@@ -101,6 +103,8 @@ struct LogRecord<'a> {
     removed: &'a [RemovedLine],
     #[serde(skip_serializing_if = "Option::is_none")]
     rejected: Option<&'a crate::step::Rejection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate: Option<&'a crate::dedup::Removal>,
 }
 
 #[derive(Serialize)]
@@ -112,6 +116,14 @@ struct RejectRecord<'a> {
     reason: &'a str,
     value: f64,
     threshold: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate_of: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    estimated_jaccard: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jaccard: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<&'a str>,
 }
@@ -127,15 +139,22 @@ enum Processed {
     Error(RecordError),
 }
 
-struct Batch {
-    input: usize,
-    items: Vec<std::result::Result<read::RawRecord, RecordError>>,
+/// Consecutive raw records of one input, as the reader thread hands them on.
+pub(crate) struct Batch {
+    /// Index of the input file.
+    pub input: usize,
+    /// Index (within the file, counting records and errors alike) of the first item.
+    pub first: u64,
+    /// The records, or why they could not be read.
+    pub items: Vec<std::result::Result<read::RawRecord, RecordError>>,
 }
 
 const BATCH_BYTES: usize = 4 << 20;
 const BATCH_RECORDS: usize = 2048;
 
-fn reader_thread(inputs: &[InputFile], tx: &std::sync::mpsc::SyncSender<Batch>) {
+/// Reads every input in order and sends its records in batches; stops early when the
+/// receiver hangs up.
+pub(crate) fn reader_thread(inputs: &[InputFile], tx: &std::sync::mpsc::SyncSender<Batch>) {
     for (idx, input) in inputs.iter().enumerate() {
         let reader = match RawReader::open(input) {
             Ok(r) => r,
@@ -149,6 +168,7 @@ fn reader_thread(inputs: &[InputFile], tx: &std::sync::mpsc::SyncSender<Batch>) 
                 if tx
                     .send(Batch {
                         input: idx,
+                        first: 0,
                         items: vec![item],
                     })
                     .is_err()
@@ -160,25 +180,36 @@ fn reader_thread(inputs: &[InputFile], tx: &std::sync::mpsc::SyncSender<Batch>) 
         };
         let mut items = Vec::new();
         let mut bytes = 0;
+        let mut first = 0u64;
         for item in reader {
             bytes += item.as_ref().map_or(0, |r| r.bytes.len());
             items.push(item);
             if bytes >= BATCH_BYTES || items.len() >= BATCH_RECORDS {
                 let full = std::mem::take(&mut items);
                 bytes = 0;
+                let n = full.len() as u64;
                 if tx
                     .send(Batch {
                         input: idx,
+                        first,
                         items: full,
                     })
                     .is_err()
                 {
                     return;
                 }
+                first += n;
             }
         }
         // Always send, even empty, so that the writer opens an output for an empty input.
-        if tx.send(Batch { input: idx, items }).is_err() {
+        if tx
+            .send(Batch {
+                input: idx,
+                first,
+                items,
+            })
+            .is_err()
+        {
             return;
         }
     }
@@ -304,9 +335,9 @@ impl<F: FnMut(&RecordError)> Observer for F {
 #[allow(clippy::too_many_lines)]
 pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
     check_destination(job)?;
-    if job.filters.is_some() && job.rejects.is_none() {
+    if (job.filters.is_some() || job.removals.is_some()) && job.rejects.is_none() {
         return Err(Error::Config(
-            "a job with filters needs a rejects file for the documents it drops".into(),
+            "a job that drops documents needs a rejects file for them".into(),
         ));
     }
     let pool = rayon::ThreadPoolBuilder::new()
@@ -339,7 +370,7 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
     // Three stages overlap: a reader thread, a processing thread that runs each batch on
     // the pool, and this thread, which writes batches in the order they were read.
     let (tx, rx) = sync_channel::<Batch>(4);
-    let (done_tx, done_rx) = sync_channel::<(usize, Vec<Processed>)>(2);
+    let (done_tx, done_rx) = sync_channel::<(usize, u64, Vec<Processed>)>(2);
     let result = std::thread::scope(|s| {
         s.spawn(move || reader_thread(&job.inputs, &tx));
         let repairer = repairer.as_ref();
@@ -382,19 +413,19 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                         .collect()
                 });
                 // The writer hung up (an error): dropping `rx` stops the reader too.
-                if done_tx.send((batch.input, processed)).is_err() {
+                if done_tx.send((batch.input, batch.first, processed)).is_err() {
                     return;
                 }
             }
         });
         let done_rx = done_rx; // dropped on return, which stops the other stages early
-        for (input, processed) in &done_rx {
+        for (input, first, processed) in &done_rx {
             // A JSONL input is mirrored even when empty; a text file whose one record could
             // not be read gets no (empty, misleading) output file.
             if job.inputs[input].format == Format::Jsonl {
                 writer.output_for(input)?;
             }
-            for p in processed {
+            for (i, p) in processed.into_iter().enumerate() {
                 match p {
                     Processed::Error(e) => {
                         summary.errored += 1;
@@ -412,7 +443,39 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                         summary.record_bytes +=
                             doc.record.as_ref().map_or(doc.text.len(), |r| r.raw.len()) as u64;
                         let final_text = outcome.text.as_deref().or(repaired.as_deref());
-                        if let Some(r) = &outcome.rejection {
+                        let duplicate = if outcome.rejection.is_none() {
+                            job.removals.as_ref().and_then(|r| {
+                                r.get(crate::dedup::doc_key(input, first + i as u64))
+                                    .map(|d| (d, r.threshold))
+                            })
+                        } else {
+                            None
+                        };
+                        if let Some((d, threshold)) = duplicate {
+                            summary.rejected += 1;
+                            *summary
+                                .rejected_by
+                                .entry(format!("dedup/{}", d.reason))
+                                .or_default() += 1;
+                            let rejects = rejects.as_mut().expect("checked at the start");
+                            let exact = d.reason == "exact_duplicate";
+                            rejects.write(&RejectRecord {
+                                id: &doc.id,
+                                file: &doc.origin.file,
+                                line: doc.origin.line,
+                                step: "dedup",
+                                reason: d.reason,
+                                value: d.jaccard.unwrap_or(d.estimated_jaccard),
+                                threshold: if exact { 1.0 } else { threshold },
+                                duplicate_of: Some(&d.duplicate_of),
+                                cluster: Some(d.cluster),
+                                estimated_jaccard: Some(d.estimated_jaccard),
+                                jaccard: d.jaccard,
+                                text: job
+                                    .rejects_with_text
+                                    .then_some(final_text.unwrap_or(&doc.text)),
+                            })?;
+                        } else if let Some(r) = &outcome.rejection {
                             summary.rejected += 1;
                             *summary
                                 .rejected_by
@@ -427,6 +490,10 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                                 reason: &r.reason,
                                 value: r.value,
                                 threshold: r.threshold,
+                                duplicate_of: None,
+                                cluster: None,
+                                estimated_jaccard: None,
+                                jaccard: None,
                                 text: job
                                     .rejects_with_text
                                     .then(|| repaired.as_deref().unwrap_or(&doc.text)),
@@ -462,10 +529,11 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                                 id: &doc.id,
                                 file: &doc.origin.file,
                                 line: doc.origin.line,
-                                changed: final_text.is_some(),
+                                changed: final_text.is_some() && duplicate.is_none(),
                                 edits: &edits,
                                 removed: &outcome.removed,
                                 rejected: outcome.rejection.as_ref(),
+                                duplicate: duplicate.map(|d| d.0),
                             })?;
                         }
                     }

@@ -38,6 +38,7 @@ fn job(input: PathBuf, out: PathBuf, side: &str, threads: usize) -> Job {
         errors: PathBuf::from(format!("{side}.errors.jsonl")),
         rejects: Some(PathBuf::from(format!("{side}.rejects.jsonl"))),
         rejects_with_text: true,
+        removals: None,
         threads,
     }
 }

@@ -55,6 +55,7 @@ pub fn job(args: &FilterArgs) -> Result<Job> {
         errors,
         rejects: Some(rejects),
         rejects_with_text: !args.rejects_without_text,
+        removals: None,
         threads: io.threads,
     })
 }

@@ -1,6 +1,7 @@
 //! One file per subcommand, and what they share: where outputs go, the side files beside
 //! them, progress and the closing status.
 
+pub mod dedup;
 pub mod filter;
 pub mod repair;
 

@@ -37,6 +37,7 @@ pub fn job(args: &RepairArgs) -> Result<Job> {
         errors,
         rejects: None,
         rejects_with_text: false,
+        removals: None,
         threads: args.io.threads,
     })
 }

@@ -103,6 +103,49 @@ pub fn words(text: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
+/// Which ASCII bytes belong to a word: `[0-9A-Za-z_]`.
+const ASCII_WORD: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut i = 0;
+    while i < 128 {
+        #[allow(clippy::cast_possible_truncation)] // i < 128
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || c == b'_';
+        i += 1;
+    }
+    t
+};
+
+/// Calls `f` with each word of `text`, in order: the same words as [`words`], found a byte
+/// at a time for ASCII (a table lookup) and a character at a time otherwise.
+#[inline]
+pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut start = None;
+    while i < b.len() {
+        let c = b[i];
+        let (is_word, len) = if c < 0x80 {
+            (ASCII_WORD[c as usize], 1)
+        } else {
+            let ch = text[i..].chars().next().expect("a character starts here");
+            (is_word_char(ch), ch.len_utf8())
+        };
+        match (is_word, start) {
+            (true, None) => start = Some(i),
+            (false, Some(st)) => {
+                f(&text[st..i]);
+                start = None;
+            }
+            _ => {}
+        }
+        i += len;
+    }
+    if let Some(st) = start {
+        f(&text[st..]);
+    }
+}
+
 /// What normalization makes of one character before lowercasing and spacing.
 enum Fold {
     Keep(char),
@@ -153,58 +196,37 @@ pub fn normalize_into(text: &str, out: &mut String) {
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
-            // The ASCII stretch up to the next non-ASCII character: when it is plain (single
-            // spaces inside, nothing to fold), it is copied and lowercased in one go.
+            // The ASCII stretch up to the next non-ASCII character, taken a run of
+            // non-whitespace bytes at a time: each run is copied and lowercased in bulk
+            // (a backtick in it becomes `'`), each run of whitespace becomes one space.
             let end = i + bytes[i..]
                 .iter()
                 .position(|&c| c >= 0x80)
                 .unwrap_or(bytes.len() - i);
-            let lead = bytes[i..end].iter().take_while(|&&c| c == b' ').count();
-            let trail = bytes[i + lead..end]
-                .iter()
-                .rev()
-                .take_while(|&&c| c == b' ')
-                .count();
-            let core = i + lead..end - trail;
-            if !core.is_empty() && is_plain_ascii(&bytes[core.clone()]) {
-                pending_space |= lead > 0;
-                sep(out, &mut pending_space);
-                let at = out.len();
-                out.push_str(&text[core]);
-                out[at..].make_ascii_lowercase();
-                pending_space |= trail > 0;
-                i = end;
-                continue;
-            }
-            // Otherwise a run of printable ASCII (no backtick), words joined by single
-            // spaces, copied and lowercased in bulk, and the rest byte by byte.
-            let printable = |c: u8| c > b' ' && c < 0x7f && c != b'`';
-            let start = i;
-            while i < bytes.len()
-                && (printable(bytes[i])
-                    || (bytes[i] == b' '
-                        && i > start
-                        && bytes.get(i + 1).is_some_and(|&c| printable(c))))
-            {
-                i += 1;
-            }
-            if i > start {
-                sep(out, &mut pending_space);
-                let at = out.len();
-                out.push_str(&text[start..i]);
-                out[at..].make_ascii_lowercase();
-                continue;
-            }
-            i += 1;
-            match b {
-                b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C => pending_space = true,
-                b'`' => {
-                    sep(out, &mut pending_space);
-                    out.push('\'');
+            while i < end {
+                if is_ascii_space(bytes[i]) {
+                    pending_space = true;
+                    i += 1;
+                    continue;
                 }
-                _ => {
-                    sep(out, &mut pending_space);
-                    out.push(char::from(b));
+                let start = i;
+                while i < end && !is_ascii_space(bytes[i]) {
+                    i += 1;
+                }
+                sep(out, &mut pending_space);
+                let run = &text[start..i];
+                if memchr::memchr(b'`', run.as_bytes()).is_some() {
+                    out.extend(run.chars().map(|c| {
+                        if c == '`' {
+                            '\''
+                        } else {
+                            c.to_ascii_lowercase()
+                        }
+                    }));
+                } else {
+                    let at = out.len();
+                    out.push_str(run);
+                    out[at..].make_ascii_lowercase();
                 }
             }
             continue;
@@ -228,6 +250,13 @@ pub fn normalize_into(text: &str, out: &mut String) {
             }
         }
     }
+}
+
+/// The ASCII characters that are whitespace (Unicode White_Space): tab, line feed,
+/// vertical tab, form feed, carriage return and space.
+#[inline]
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)
 }
 
 /// ASCII with single spaces between words, none at the edges, no control characters and
@@ -338,6 +367,15 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    proptest! {
+        #[test]
+        fn for_each_word_finds_the_words(text in "([a-zA-Z0-9_ .,'-]|\\PC){0,80}") {
+            let mut got = Vec::new();
+            for_each_word(&text, |w| got.push(w.to_owned()));
+            prop_assert_eq!(got, words(&text).map(str::to_owned).collect::<Vec<_>>());
+        }
+    }
+
     /// The definition, one character at a time; the fast paths must agree with it.
     fn reference_normalize(text: &str) -> String {
         let mut out = String::new();
@@ -365,7 +403,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn fast_paths_agree_with_the_definition(s in "[a-zA-Z \\x01\\x0b\\x1c\\x7f`'\"\t\r.,:;-]{0,40}|[a-zA-Zé É\u{a0}\u{2019}\u{201c}\u{2014}\u{200b}\u{2026}`\t.-]{0,40}") {
+        fn fast_paths_agree_with_the_definition(s in "[a-zA-Z \\n\\x01\\x0b\\x1c\\x7f`'\"\t\r.,:;-]{0,40}|[a-zA-Zé É\n\u{a0}\u{2019}\u{201c}\u{2014}\u{200b}\u{2026}`\t.-]{0,40}") {
             prop_assert_eq!(normalize(&s), reference_normalize(&s));
         }
     }

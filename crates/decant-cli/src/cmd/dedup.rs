@@ -1,0 +1,214 @@
+//! `decant dedup`.
+
+use anyhow::{bail, Context, Result};
+use decant::dedup::{self, DedupConfig, KeepPolicy, StageObserver, WorkDir};
+use decant::pipeline::Job;
+use decant::read::{expand_inputs, FieldNames};
+
+use super::{destination, side_file, status, Reporter};
+use crate::args::DedupArgs;
+
+/// `512M`, `2G`, `1.5G`, `100000` (bytes).
+pub fn parse_size(s: &str) -> Result<u64> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m: u64 = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                _ => bail!("unknown size unit in {s:?}: use K, M, G or T"),
+            };
+            (&s[..i], m)
+        }
+        _ => (s, 1),
+    };
+    let v: f64 = num
+        .parse()
+        .with_context(|| format!("not a size: {s:?} (examples: 512M, 2G)"))?;
+    if !(v.is_finite() && v > 0.0) {
+        bail!("not a positive size: {s:?}");
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok((v * mult as f64) as u64)
+}
+
+/// A quarter of the machine's memory (from /proc/meminfo), between 256 MiB and 8 GiB; 1 GiB
+/// when it cannot be read.
+fn default_memory_limit() -> u64 {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        m.lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+    });
+    total.map_or(1 << 30, |t| (t / 4).clamp(256 << 20, 8 << 30))
+}
+
+/// The dedup settings the arguments ask for.
+pub fn config(args: &DedupArgs) -> Result<DedupConfig> {
+    let keep: KeepPolicy = args.keep.parse().map_err(anyhow::Error::msg)?;
+    let (bands, rows) = match args.threshold {
+        Some(t) if !(0.0..=1.0).contains(&t) => bail!("--threshold {t} is not between 0 and 1"),
+        Some(t) => dedup::signature::optimal_bands_rows(t, args.bands * args.rows),
+        None => (args.bands, args.rows),
+    };
+    let config = DedupConfig {
+        ngram: args.ngram,
+        bands,
+        rows,
+        threshold: args.threshold.unwrap_or(0.8),
+        verify: args.verify,
+        keep,
+        memory_limit: match &args.memory_limit {
+            Some(s) => parse_size(s)?,
+            None => default_memory_limit(),
+        },
+        exact_only: args.mode == "exact",
+    };
+    config.validate()?;
+    Ok(config)
+}
+
+/// Turns arguments into the filter-stage job.
+pub fn job(args: &DedupArgs) -> Result<Job> {
+    let io = &args.io;
+    let inputs = expand_inputs(&io.inputs)?;
+    if inputs.is_empty() {
+        bail!("no input files found (decant reads .txt, .jsonl, .ndjson, .json, optionally .gz or .zst)");
+    }
+    if inputs.iter().any(|i| i.path.as_os_str() == "-") {
+        bail!("dedup reads its inputs twice, so it cannot read standard input; save it to a file first");
+    }
+    let destination = destination(io.output.as_deref());
+    let errors = io
+        .errors
+        .clone()
+        .unwrap_or_else(|| side_file(&destination, "errors"));
+    let rejects = args
+        .rejects
+        .clone()
+        .unwrap_or_else(|| side_file(&destination, "rejects"));
+    Ok(Job {
+        inputs,
+        destination,
+        fields: FieldNames {
+            text: io.text_field.clone(),
+            id: io.id_field.clone(),
+        },
+        repair: None,
+        filters: None,
+        log: io.log.clone(),
+        errors,
+        rejects: Some(rejects),
+        rejects_with_text: !args.rejects_without_text,
+        removals: None,
+        threads: io.threads,
+    })
+}
+
+/// Plain lines per finished stage (the filter stage has the progress line of other commands).
+struct Stages {
+    quiet: bool,
+    start: std::time::Instant,
+    last: &'static str,
+}
+
+impl StageObserver for Stages {
+    fn progress(&mut self, stage: &'static str, done: u64, bytes: u64) {
+        if self.quiet || stage == "sign" && self.last == "sign" {
+            self.last = stage;
+            return;
+        }
+        self.last = stage;
+        let t = self.start.elapsed().as_secs_f64();
+        match stage {
+            "sign" => eprintln!("decant dedup: signing ({t:.1} s)"),
+            "bucket" => {
+                eprintln!("decant dedup: signed, bucketed: {done} candidate pairs ({t:.1} s)");
+            }
+            "cluster" => eprintln!("decant dedup: clustered: {done} clusters; writing ({t:.1} s)"),
+            _ => eprintln!("decant dedup: {stage} {done} {bytes} ({t:.1} s)"),
+        }
+    }
+}
+
+pub fn run(args: &DedupArgs) -> Result<u8> {
+    if let Some(status) = super::require_inputs(&args.io, "dedup") {
+        return Ok(status);
+    }
+    let config = config(args)?;
+    let job = job(args)?;
+    let temp;
+    let work = if let Some(d) = &args.work_dir {
+        WorkDir::new(d)
+    } else {
+        temp = tempfile::Builder::new()
+            .prefix("decant-dedup-")
+            .tempdir()
+            .context("cannot create a temporary work directory (use --work-dir)")?;
+        WorkDir::new(temp.path())
+    };
+    let start = std::time::Instant::now();
+    let mut stages = Stages {
+        quiet: args.io.quiet,
+        start,
+        last: "",
+    };
+    let mut reporter = Reporter::new(args.io.quiet, "rejected");
+    let (summary, report) = dedup::run(
+        &job,
+        &config,
+        &work,
+        args.clusters.as_deref(),
+        &mut stages,
+        &mut reporter,
+    )
+    .context("dedup failed")?;
+    reporter.finish();
+    if !args.io.quiet {
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!(
+            "decant dedup ({} x {}, {}-word shingles{}): {} documents read: {} kept, {} removed; {} errored ({:.1} MB in {:.2} s, {:.0} MB/s)",
+            config.bands,
+            config.rows,
+            config.ngram,
+            if config.verify { format!(", verified at {}", config.threshold) } else { String::new() },
+            summary.read,
+            summary.kept,
+            summary.rejected,
+            summary.errored,
+            summary.record_bytes as f64 / 1e6,
+            secs,
+            summary.record_bytes as f64 / 1e6 / secs.max(1e-9),
+        );
+        let c = &report.cluster;
+        eprintln!(
+            "  {} clusters; {} exact and {} near duplicates removed; {} candidate pairs{}",
+            c.clusters,
+            c.exact_duplicates,
+            c.near_duplicates,
+            c.candidate_pairs,
+            if config.verify {
+                format!(", {} rejected by verification", c.rejected_pairs)
+            } else {
+                String::new()
+            },
+        );
+        if report.sign.runs > 1 {
+            eprintln!(
+                "  band keys spilled to {} sorted runs (memory limit {} MiB)",
+                report.sign.runs,
+                config.memory_limit >> 20
+            );
+        }
+        if summary.rejected > 0 {
+            eprintln!(
+                "decant: removed documents are in {}",
+                job.rejects.as_ref().expect("set").display()
+            );
+        }
+    }
+    Ok(status(&summary, &job.errors))
+}

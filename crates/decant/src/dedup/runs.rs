@@ -1,0 +1,188 @@
+//! Sorted run files and their k-way merge: how the sign stage hands band keys to the bucket
+//! stage without either holding the whole corpus in memory.
+//!
+//! A run file is a sequence of little-endian `(key: u128, doc: u64)` entries, sorted by key
+//! then document. A pair file is a sequence of `(anchor: u64, doc: u64)` entries.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::{Error, Result};
+
+/// Bytes of one run entry.
+pub const ENTRY: usize = 24;
+
+/// One band key of one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry {
+    /// The band key (or the exact hash).
+    pub key: u128,
+    /// The document key.
+    pub doc: u64,
+}
+
+/// Sorts `entries` and writes them to `path` as one run.
+pub fn write_run(path: &Path, entries: &mut [Entry]) -> Result<()> {
+    entries.sort_unstable();
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut w = BufWriter::with_capacity(1 << 16, file);
+    for e in entries.iter() {
+        let mut buf = [0u8; ENTRY];
+        buf[..16].copy_from_slice(&e.key.to_le_bytes());
+        buf[16..].copy_from_slice(&e.doc.to_le_bytes());
+        w.write_all(&buf).map_err(|e| Error::io(path, e))?;
+    }
+    w.flush().map_err(|e| Error::io(path, e))
+}
+
+struct RunReader {
+    path: PathBuf,
+    r: BufReader<File>,
+}
+
+impl RunReader {
+    fn next(&mut self) -> Result<Option<Entry>> {
+        let mut buf = [0u8; ENTRY];
+        match self.r.read_exact(&mut buf) {
+            Ok(()) => Ok(Some(Entry {
+                key: u128::from_le_bytes(buf[..16].try_into().expect("16 bytes")),
+                doc: u64::from_le_bytes(buf[16..].try_into().expect("8 bytes")),
+            })),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+            Err(e) => Err(Error::io(&self.path, e)),
+        }
+    }
+}
+
+/// Merges the sorted runs in `paths` and calls `group` once per key shared by two or more
+/// documents, with the documents in ascending order. Memory: one buffer per run.
+pub fn merge_groups(paths: &[PathBuf], mut group: impl FnMut(&[u64]) -> Result<()>) -> Result<()> {
+    let mut readers = Vec::with_capacity(paths.len());
+    for p in paths {
+        let f = File::open(p).map_err(|e| Error::io(p, e))?;
+        readers.push(RunReader {
+            path: p.clone(),
+            r: BufReader::with_capacity(1 << 16, f),
+        });
+    }
+    let mut heap = BinaryHeap::with_capacity(readers.len());
+    for (i, r) in readers.iter_mut().enumerate() {
+        if let Some(e) = r.next()? {
+            heap.push(Reverse((e, i)));
+        }
+    }
+    let mut current: Option<u128> = None;
+    let mut docs: Vec<u64> = Vec::new();
+    while let Some(Reverse((e, i))) = heap.pop() {
+        if current != Some(e.key) {
+            if docs.len() > 1 {
+                group(&docs)?;
+            }
+            docs.clear();
+            current = Some(e.key);
+        }
+        // The same document can appear twice under one key only if it was signed twice;
+        // ignore the repeat.
+        if docs.last() != Some(&e.doc) {
+            docs.push(e.doc);
+        }
+        if let Some(next) = readers[i].next()? {
+            heap.push(Reverse((next, i)));
+        }
+    }
+    if docs.len() > 1 {
+        group(&docs)?;
+    }
+    Ok(())
+}
+
+/// Writes `(anchor, doc)` pairs.
+pub struct PairWriter {
+    path: PathBuf,
+    w: BufWriter<File>,
+    /// Pairs written.
+    pub count: u64,
+}
+
+impl PairWriter {
+    /// Creates `path`.
+    pub fn create(path: &Path) -> Result<Self> {
+        let f = File::create(path).map_err(|e| Error::io(path, e))?;
+        Ok(PairWriter {
+            path: path.to_owned(),
+            w: BufWriter::with_capacity(1 << 16, f),
+            count: 0,
+        })
+    }
+
+    /// Appends one pair.
+    pub fn push(&mut self, a: u64, b: u64) -> Result<()> {
+        let mut buf = [0u8; 16];
+        buf[..8].copy_from_slice(&a.to_le_bytes());
+        buf[8..].copy_from_slice(&b.to_le_bytes());
+        self.count += 1;
+        self.w.write_all(&buf).map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Flushes the file.
+    pub fn finish(mut self) -> Result<u64> {
+        self.w.flush().map_err(|e| Error::io(&self.path, e))?;
+        Ok(self.count)
+    }
+}
+
+/// Reads every pair of a pair file.
+pub fn read_pairs(path: &Path, mut each: impl FnMut(u64, u64)) -> Result<()> {
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut r = BufReader::with_capacity(1 << 16, f);
+    let mut buf = [0u8; 16];
+    loop {
+        match r.read_exact(&mut buf) {
+            Ok(()) => each(
+                u64::from_le_bytes(buf[..8].try_into().expect("8 bytes")),
+                u64::from_le_bytes(buf[8..].try_into().expect("8 bytes")),
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_finds_shared_keys_across_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = |key, doc| Entry { key, doc };
+        let a = dir.path().join("a.run");
+        let b = dir.path().join("b.run");
+        write_run(&a, &mut [e(5, 1), e(3, 2), e(9, 3), e(7, 7)]).unwrap();
+        write_run(&b, &mut [e(5, 4), e(3, 5), e(1, 6), e(7, 7)]).unwrap();
+        let mut groups = Vec::new();
+        merge_groups(&[a, b], |g| {
+            groups.push(g.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        // Key 7 holds document 7 twice (signed twice): not a group.
+        assert_eq!(groups, vec![vec![2, 5], vec![1, 4]]);
+    }
+
+    #[test]
+    fn pairs_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.bin");
+        let mut w = PairWriter::create(&p).unwrap();
+        w.push(1, 2).unwrap();
+        w.push(u64::MAX, 0).unwrap();
+        assert_eq!(w.finish().unwrap(), 2);
+        let mut got = Vec::new();
+        read_pairs(&p, |a, b| got.push((a, b))).unwrap();
+        assert_eq!(got, vec![(1, 2), (u64::MAX, 0)]);
+    }
+}

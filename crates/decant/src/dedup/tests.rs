@@ -1,0 +1,284 @@
+//! The stages together on small corpora written here.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use super::*;
+use crate::pipeline::{self, Destination, Job};
+
+fn write_jsonl(dir: &Path, name: &str, texts: &[(&str, &str)]) -> PathBuf {
+    let p = dir.join(name);
+    let mut f = File::create(&p).unwrap();
+    for (id, text) in texts {
+        writeln!(f, "{}", serde_json::json!({"id": id, "text": text})).unwrap();
+    }
+    p
+}
+
+const BASE: &str = "The committee met on Tuesday to discuss the new budget for the regional \
+    hospital network, and agreed that the spending plan would be published before the end of \
+    the month after a final review by the auditors and the board of governors.";
+
+fn near(base: &str) -> String {
+    base.replace("Tuesday", "Wednesday")
+}
+
+/// Runs sign, bucket, cluster on `paths` and returns the removals.
+fn stages(paths: &[PathBuf], config: &DedupConfig, work: &Path) -> (Removals, ClusterSummary) {
+    let inputs = read::expand_inputs(paths).unwrap();
+    let fields = FieldNames::default();
+    let w = WorkDir::new(work);
+    sign(&inputs, 0, &fields, config, &w, 2, &mut ()).unwrap();
+    bucket(config, &w, 2).unwrap();
+    cluster(
+        &inputs,
+        &fields,
+        config,
+        &w,
+        Some(&work.join("clusters.jsonl")),
+        2,
+    )
+    .unwrap()
+}
+
+#[test]
+fn exact_and_near_duplicates_with_their_survivor() {
+    let dir = tempfile::tempdir().unwrap();
+    let near_text = near(BASE);
+    let p = write_jsonl(
+        dir.path(),
+        "a.jsonl",
+        &[
+            ("a", BASE),
+            (
+                "b",
+                "Something else entirely, about gardening in the spring and summer.",
+            ),
+            ("c", &BASE.to_uppercase()),
+            ("d", &near_text),
+        ],
+    );
+    let (removals, summary) = stages(&[p], &DedupConfig::default(), dir.path());
+    assert_eq!(summary.clusters, 1);
+    assert_eq!(summary.exact_duplicates, 1);
+    assert_eq!(summary.near_duplicates, 1);
+    let c = removals.get(doc_key(0, 2)).unwrap();
+    assert_eq!(
+        (c.reason, c.duplicate_of.as_str(), c.cluster),
+        ("exact_duplicate", "a", 1)
+    );
+    assert!((c.estimated_jaccard - 1.0).abs() < 1e-12);
+    let d = removals.get(doc_key(0, 3)).unwrap();
+    assert_eq!((d.reason, d.duplicate_of.as_str()), ("near_duplicate", "a"));
+    // One changed word in 42: 33 of 38 shingles unchanged, 33/43 = 0.77 true Jaccard.
+    assert!(
+        d.estimated_jaccard > 0.6 && d.estimated_jaccard < 1.0,
+        "{}",
+        d.estimated_jaccard
+    );
+    assert!(removals.get(doc_key(0, 0)).is_none() && removals.get(doc_key(0, 1)).is_none());
+    let clusters = std::fs::read_to_string(dir.path().join("clusters.jsonl")).unwrap();
+    let rec: serde_json::Value = serde_json::from_str(clusters.trim()).unwrap();
+    assert_eq!(rec["survivor"], "a");
+    assert_eq!(rec["size"], 3);
+    let ids: Vec<&str> = rec["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["a", "c", "d"]);
+    assert_eq!(rec["members"][0]["line"], 1);
+    assert_eq!(rec["members"][2]["line"], 4);
+    assert_eq!(rec["members"][2]["reason"], "near_duplicate");
+}
+
+#[test]
+fn keep_policies_pick_the_declared_survivor() {
+    let dir = tempfile::tempdir().unwrap();
+    let longer = format!("{BASE} Thanks.");
+    let p = dir.path().join("a.jsonl");
+    let mut f = File::create(&p).unwrap();
+    writeln!(
+        f,
+        "{}",
+        serde_json::json!({"id": "a", "text": BASE, "score": 1})
+    )
+    .unwrap();
+    writeln!(
+        f,
+        "{}",
+        serde_json::json!({"id": "b", "text": longer, "score": 3})
+    )
+    .unwrap();
+    writeln!(
+        f,
+        "{}",
+        serde_json::json!({"id": "c", "text": BASE, "score": 3})
+    )
+    .unwrap();
+    writeln!(f, "{}", serde_json::json!({"id": "d", "text": BASE})).unwrap();
+    drop(f);
+    let survivor = |keep: KeepPolicy, sub: &str| {
+        let config = DedupConfig {
+            keep,
+            ..DedupConfig::default()
+        };
+        let (r, _) = stages(std::slice::from_ref(&p), &config, &dir.path().join(sub));
+        assert_eq!(r.len(), 3);
+        (0..4).find(|&i| r.get(doc_key(0, i)).is_none()).unwrap()
+    };
+    assert_eq!(survivor(KeepPolicy::First, "first"), 0);
+    assert_eq!(survivor(KeepPolicy::Longest, "longest"), 1);
+    // b and c tie on score 3: the first of them in input order survives.
+    assert_eq!(survivor(KeepPolicy::Field("score".into()), "field"), 1);
+    assert_eq!(
+        "field:score".parse::<KeepPolicy>(),
+        Ok(KeepPolicy::Field("score".into()))
+    );
+    assert!("field:".parse::<KeepPolicy>().is_err());
+    assert!("newest".parse::<KeepPolicy>().is_err());
+}
+
+#[test]
+fn verify_rejects_pairs_below_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let near_text = near(BASE);
+    let p = write_jsonl(dir.path(), "a.jsonl", &[("a", BASE), ("d", &near_text)]);
+    // The true Jaccard of a and d is 33/43 = 0.767: kept apart at 0.8, joined at 0.75.
+    let strict = DedupConfig {
+        verify: true,
+        threshold: 0.8,
+        ..DedupConfig::default()
+    };
+    let (r, s) = stages(
+        std::slice::from_ref(&p),
+        &strict,
+        &dir.path().join("strict"),
+    );
+    assert!(r.is_empty());
+    assert_eq!(s.rejected_pairs, s.candidate_pairs);
+    assert!(s.candidate_pairs >= 1);
+    let lax = DedupConfig {
+        verify: true,
+        threshold: 0.75,
+        ..DedupConfig::default()
+    };
+    let (r, _) = stages(&[p], &lax, &dir.path().join("lax"));
+    let d = r.get(doc_key(0, 1)).unwrap();
+    assert!(
+        (d.jaccard.unwrap() - 33.0 / 43.0).abs() < 1e-9,
+        "{:?}",
+        d.jaccard
+    );
+}
+
+#[test]
+fn spilled_runs_give_the_same_removals() {
+    let dir = tempfile::tempdir().unwrap();
+    let texts: Vec<(String, String)> = (0..300)
+        .map(|i| {
+            (
+                format!("d{i}"),
+                if i % 3 == 0 {
+                    BASE.to_string()
+                } else {
+                    format!("{BASE} number {i} of many, {}", i * 7919)
+                },
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let p = write_jsonl(dir.path(), "a.jsonl", &refs);
+    let big = stages(
+        std::slice::from_ref(&p),
+        &DedupConfig::default(),
+        &dir.path().join("big"),
+    );
+    // A budget so small that every batch spills.
+    let tiny = DedupConfig {
+        memory_limit: 1,
+        ..DedupConfig::default()
+    };
+    let small = stages(&[p], &tiny, &dir.path().join("tiny"));
+    assert_eq!(big.1, small.1);
+    let runs = std::fs::read_dir(dir.path().join("tiny/runs/000"))
+        .unwrap()
+        .count();
+    assert!(runs >= 1);
+    for i in 0..300 {
+        assert_eq!(big.0.get(doc_key(0, i)), small.0.get(doc_key(0, i)));
+    }
+}
+
+#[test]
+fn splitting_the_input_changes_nothing_but_file_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let texts: Vec<(String, String)> = (0..40)
+        .map(|i| {
+            (
+                format!("d{i}"),
+                if i % 4 == 0 {
+                    near(BASE)
+                } else if i % 5 == 0 {
+                    BASE.into()
+                } else {
+                    format!("unique text {i} with words {} {}", i * 31, i * 17)
+                },
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let whole = write_jsonl(dir.path(), "whole.jsonl", &refs);
+    std::fs::create_dir(dir.path().join("parts")).unwrap();
+    let parts: Vec<PathBuf> = refs
+        .chunks(7)
+        .enumerate()
+        .map(|(i, c)| write_jsonl(&dir.path().join("parts"), &format!("p{i}.jsonl"), c))
+        .collect();
+    let run = |inputs: &[PathBuf], sub: &str| {
+        let work = dir.path().join(sub);
+        let config = DedupConfig::default();
+        let (removals, _) = stages(inputs, &config, &work);
+        let job = Job {
+            inputs: read::expand_inputs(inputs).unwrap(),
+            destination: Destination::Jsonl(work.join("out.jsonl")),
+            fields: FieldNames::default(),
+            repair: None,
+            filters: None,
+            log: None,
+            errors: work.join("errors.jsonl"),
+            rejects: Some(work.join("rejects.jsonl")),
+            rejects_with_text: false,
+            removals: Some(Arc::new(removals)),
+            threads: 2,
+        };
+        pipeline::run(&job, &mut |_: &read::RecordError| {}).unwrap();
+        let rejects: Vec<serde_json::Value> = std::fs::read_to_string(work.join("rejects.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v.as_object_mut().unwrap().remove("file");
+                v.as_object_mut().unwrap().remove("line");
+                v
+            })
+            .collect();
+        (
+            std::fs::read_to_string(work.join("out.jsonl")).unwrap(),
+            rejects,
+        )
+    };
+    let a = run(&[whole], "one");
+    let b = run(&parts, "many");
+    assert_eq!(a, b);
+    // 10 copies of near(BASE) (d0, d4, ...) and 6 of BASE (d5, d10, ...): one cluster.
+    assert_eq!(a.1.len(), 10 + 6 - 1);
+    assert_eq!(a.1[0]["duplicate_of"], "d0");
+}
