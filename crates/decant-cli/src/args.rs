@@ -152,9 +152,20 @@ pub struct DedupArgs {
     pub clusters: Option<PathBuf>,
 
     /// `doc`: exact and near-duplicate documents; `exact`: exact duplicates only (same
-    /// normalized text).
-    #[arg(long, default_value = "doc", value_parser = ["doc", "exact"])]
+    /// normalized text); `paragraph`: remove from each document the paragraphs an earlier
+    /// document already has (logged like repair's edits; a document left empty is removed).
+    #[arg(long, default_value = "doc", value_parser = ["doc", "exact", "paragraph"])]
     pub mode: String,
+
+    /// Paragraph mode: paragraphs shorter than this (normalized characters) are never
+    /// removed.
+    #[arg(long, default_value_t = 80)]
+    pub min_paragraph_chars: usize,
+
+    /// Paragraph mode: a paragraph found in at least this many documents is learned
+    /// boilerplate and is removed from all of them, the first included.
+    #[arg(long)]
+    pub boilerplate_docs: Option<u32>,
 
     /// Which copy of a cluster survives: first (in input order), longest, or field:NAME
     /// (highest numeric value of that JSON field). Ties go to the first in input order.

@@ -56,6 +56,9 @@ pub struct Job {
     pub rejects_with_text: bool,
     /// Documents to set aside as duplicates (from the dedup stages), by document key.
     pub removals: Option<std::sync::Arc<crate::dedup::Removals>>,
+    /// Paragraphs to remove because earlier documents have them (paragraph dedup's plan);
+    /// applied after repair and before the filters.
+    pub paragraphs: Option<std::sync::Arc<crate::dedup::paragraph::ParagraphPlan>>,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
 }
@@ -105,6 +108,8 @@ struct LogRecord<'a> {
     rejected: Option<&'a crate::step::Rejection>,
     #[serde(skip_serializing_if = "Option::is_none")]
     duplicate: Option<&'a crate::dedup::Removal>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    paragraphs: &'a [crate::dedup::paragraph::ParagraphEdit],
 }
 
 #[derive(Serialize)]
@@ -130,10 +135,13 @@ struct RejectRecord<'a> {
 
 enum Processed {
     Doc {
-        doc: Document,
-        /// The text after repair, when repair changed it.
+        doc: Box<Document>,
+        /// The text after repair and paragraph dedup, when they changed it.
         repaired: Option<String>,
+        /// Whether repair changed the text.
+        repair_changed: bool,
         edits: Vec<Edit>,
+        paragraph_edits: Vec<crate::dedup::paragraph::ParagraphEdit>,
         outcome: Outcome,
     },
     Error(RecordError),
@@ -375,6 +383,7 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
         s.spawn(move || reader_thread(&job.inputs, &tx));
         let repairer = repairer.as_ref();
         let filters = filters.as_ref();
+        let paragraphs = job.paragraphs.as_deref();
         let pool = &pool;
         s.spawn(move || {
             for batch in &rx {
@@ -383,28 +392,60 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                     batch
                         .items
                         .into_par_iter()
-                        .map_init(Scratch::default, |scratch, item| {
+                        .enumerate()
+                        .map_init(Scratch::default, |scratch, (i, item)| {
                             match item.and_then(|raw| read::parse(input, raw, &job.fields)) {
                                 Err(e) => Processed::Error(e),
                                 Ok(doc) => {
-                                    let (repaired, edits) = match repairer {
+                                    let (mut repaired, edits) = match repairer {
                                         Some(r) => {
                                             let r = r.repair(&doc.text);
                                             (r.changed().then(|| r.text.into_owned()), r.edits)
                                         }
                                         None => (None, Vec::new()),
                                     };
-                                    let outcome = match filters {
-                                        Some(f) => f.judge(
-                                            repaired.as_deref().unwrap_or(&doc.text),
-                                            scratch,
-                                        ),
-                                        None => Outcome::default(),
+                                    let repair_changed = repaired.is_some();
+                                    let mut paragraph_edits = Vec::new();
+                                    if let Some(plan) = paragraphs {
+                                        let key = crate::dedup::doc_key(
+                                            batch.input,
+                                            batch.first + i as u64,
+                                        );
+                                        let current = repaired.as_deref().unwrap_or(&doc.text);
+                                        if let Some((t, e)) = plan.apply(key, current) {
+                                            repaired = Some(t);
+                                            paragraph_edits = e;
+                                        }
+                                    }
+                                    let emptied = !paragraph_edits.is_empty()
+                                        && repaired
+                                            .as_deref()
+                                            .is_some_and(|t| t.chars().all(char::is_whitespace));
+                                    let outcome = if emptied {
+                                        Outcome {
+                                            rejection: Some(crate::step::Rejection::new(
+                                                "dedup",
+                                                "duplicate_paragraphs",
+                                                1.0,
+                                                1.0,
+                                            )),
+                                            ..Outcome::default()
+                                        }
+                                    } else {
+                                        match filters {
+                                            Some(f) => f.judge(
+                                                repaired.as_deref().unwrap_or(&doc.text),
+                                                scratch,
+                                            ),
+                                            None => Outcome::default(),
+                                        }
                                     };
                                     Processed::Doc {
-                                        doc,
+                                        doc: Box::new(doc),
                                         repaired,
+                                        repair_changed,
                                         edits,
+                                        paragraph_edits,
                                         outcome,
                                     }
                                 }
@@ -435,7 +476,9 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                     Processed::Doc {
                         doc,
                         repaired,
+                        repair_changed,
                         edits,
+                        paragraph_edits,
                         outcome,
                     } => {
                         summary.read += 1;
@@ -500,8 +543,11 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                             })?;
                         } else {
                             summary.kept += 1;
-                            if repaired.is_some() {
+                            if repair_changed {
                                 summary.repaired += 1;
+                            }
+                            for e in &paragraph_edits {
+                                *summary.lines_removed.entry(e.reason).or_default() += 1;
                             }
                             if final_text.is_some() {
                                 summary.edited += 1;
@@ -534,6 +580,7 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                                 removed: &outcome.removed,
                                 rejected: outcome.rejection.as_ref(),
                                 duplicate: duplicate.map(|d| d.0),
+                                paragraphs: &paragraph_edits,
                             })?;
                         }
                     }

@@ -39,6 +39,7 @@ fn job(input: PathBuf, out: PathBuf, side: &str, threads: usize) -> Job {
         rejects: Some(PathBuf::from(format!("{side}.rejects.jsonl"))),
         rejects_with_text: true,
         removals: None,
+        paragraphs: None,
         threads,
     }
 }

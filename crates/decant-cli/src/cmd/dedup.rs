@@ -1,8 +1,9 @@
 //! `decant dedup`.
 
 use anyhow::{bail, Context, Result};
+use decant::dedup::paragraph::{self, ParagraphConfig};
 use decant::dedup::{self, DedupConfig, KeepPolicy, StageObserver, WorkDir};
-use decant::pipeline::Job;
+use decant::pipeline::{self, Job};
 use decant::read::{expand_inputs, FieldNames};
 
 use super::{destination, side_file, status, Reporter};
@@ -104,6 +105,7 @@ pub fn job(args: &DedupArgs) -> Result<Job> {
         rejects: Some(rejects),
         rejects_with_text: !args.rejects_without_text,
         removals: None,
+        paragraphs: None,
         threads: io.threads,
     })
 }
@@ -134,12 +136,61 @@ impl StageObserver for Stages {
     }
 }
 
+/// `--mode paragraph`: plan, then the pipeline with the plan.
+fn run_paragraphs(args: &DedupArgs, config: &DedupConfig, mut job: Job) -> Result<u8> {
+    let start = std::time::Instant::now();
+    let pconfig = ParagraphConfig {
+        min_chars: args.min_paragraph_chars,
+        boilerplate_docs: args.boilerplate_docs,
+        memory_limit: config.memory_limit,
+    };
+    if !args.io.quiet {
+        eprintln!("decant dedup: finding paragraphs that recur across documents");
+    }
+    let plan = paragraph::plan(&job.inputs, &job.fields, &pconfig, job.threads)
+        .context("paragraph dedup failed")?;
+    let plan = std::sync::Arc::new(plan);
+    job.paragraphs = Some(plan.clone());
+    let mut reporter = Reporter::new(args.io.quiet, "rejected");
+    let summary = pipeline::run(&job, &mut reporter).context("paragraph dedup failed")?;
+    reporter.finish();
+    if !args.io.quiet {
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!(
+            "decant dedup (paragraphs of {}+ characters): {} documents read: {} kept, {} removed (nothing left); {} errored ({:.1} MB in {:.2} s, {:.0} MB/s)",
+            pconfig.min_chars,
+            summary.read,
+            summary.kept,
+            summary.rejected,
+            summary.errored,
+            summary.record_bytes as f64 / 1e6,
+            secs,
+            summary.record_bytes as f64 / 1e6 / secs.max(1e-9),
+        );
+        for (reason, n) in &summary.lines_removed {
+            eprintln!("  paragraphs removed  {n:>9}  {reason}");
+        }
+        let top = plan.recurring(10);
+        if !top.is_empty() {
+            eprintln!("  paragraphs found in the most documents (learned boilerplate candidates):");
+            for (text, docs) in top {
+                let shown: String = text.chars().take(100).collect();
+                eprintln!("  {docs:>9} documents  {shown}");
+            }
+        }
+    }
+    Ok(status(&summary, &job.errors))
+}
+
 pub fn run(args: &DedupArgs) -> Result<u8> {
     if let Some(status) = super::require_inputs(&args.io, "dedup") {
         return Ok(status);
     }
     let config = config(args)?;
     let job = job(args)?;
+    if args.mode == "paragraph" {
+        return run_paragraphs(args, &config, job);
+    }
     let temp;
     let work = if let Some(d) = &args.work_dir {
         WorkDir::new(d)

@@ -56,6 +56,7 @@ pub fn job(args: &FilterArgs) -> Result<Job> {
         rejects: Some(rejects),
         rejects_with_text: !args.rejects_without_text,
         removals: None,
+        paragraphs: None,
         threads: io.threads,
     })
 }

@@ -38,6 +38,7 @@ pub fn job(args: &RepairArgs) -> Result<Job> {
         rejects: None,
         rejects_with_text: false,
         removals: None,
+        paragraphs: None,
         threads: args.io.threads,
     })
 }

@@ -20,6 +20,7 @@
 //! (the anchor strategy: a bucket of `n` documents gives `n - 1` pairs, never `n²`).
 //! See `signature` for the definitions of normalization, word, shingle and hash.
 
+pub mod paragraph;
 pub mod runs;
 pub mod signature;
 

@@ -12,7 +12,7 @@
 //!   than `n` words is one shingle of all its words, and one with no word has no signature
 //!   (it can only be an exact duplicate). This is the definition the benchmark's ground truth
 //!   uses for its Jaccard similarities.
-//! - **Hashes**: each word is hashed once (64-bit XXH3); a shingle's 64-bit hash mixes the
+//! - **Hashes**: each word is hashed once ([`text::hash_str`], 64-bit); a shingle's 64-bit hash mixes the
 //!   hashes of its words by position, so no shingle string is ever built.
 //! - **Signature**: one-permutation MinHash with optimal densification (Li, Owen & Zhang,
 //!   "One Permutation Hashing", NeurIPS 2012; Shrivastava, "Optimal Densification for Fast
@@ -127,7 +127,7 @@ impl MinHasher {
         text::normalize_into(text, &mut s.norm);
         s.words.clear();
         let words = &mut s.words;
-        text::for_each_word(&s.norm, |w| words.push(xxh3_64(w.as_bytes())));
+        text::for_each_word(&s.norm, |w| words.push(text::hash_str(w)));
         xxh3_128(s.norm.as_bytes())
     }
 

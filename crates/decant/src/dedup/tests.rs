@@ -257,6 +257,7 @@ fn splitting_the_input_changes_nothing_but_file_names() {
             rejects: Some(work.join("rejects.jsonl")),
             rejects_with_text: false,
             removals: Some(Arc::new(removals)),
+            paragraphs: None,
             threads: 2,
         };
         pipeline::run(&job, &mut |_: &read::RecordError| {}).unwrap();
