@@ -176,17 +176,17 @@ pub struct DedupArgs {
     #[arg(long, default_value_t = 5)]
     pub ngram: usize,
 
-    /// LSH bands.
-    #[arg(long, default_value_t = 14)]
-    pub bands: usize,
+    /// LSH bands [default: 14, or chosen for --threshold].
+    #[arg(long)]
+    pub bands: Option<usize>,
 
-    /// Rows per band.
-    #[arg(long, default_value_t = 8)]
-    pub rows: usize,
+    /// Rows per band [default: 8, or chosen for --threshold].
+    #[arg(long)]
+    pub rows: Option<usize>,
 
-    /// A Jaccard similarity threshold: picks bands and rows for it as datasketch does
-    /// (within --bands x --rows signature slots), and is the bar --verify applies
-    /// [default: 0.8, with the bands and rows given].
+    /// A Jaccard similarity threshold: the bar --verify applies and, unless --bands and
+    /// --rows are given, picks bands and rows for it (within 112 signature slots) as
+    /// datasketch's MinHashLSH does [default: 0.8, with 14 bands of 8 rows].
     #[arg(long)]
     pub threshold: Option<f64>,
 

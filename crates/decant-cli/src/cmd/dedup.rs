@@ -50,10 +50,12 @@ fn default_memory_limit() -> u64 {
 /// The dedup settings the arguments ask for.
 pub fn config(args: &DedupArgs) -> Result<DedupConfig> {
     let keep: KeepPolicy = args.keep.parse().map_err(anyhow::Error::msg)?;
-    let (bands, rows) = match args.threshold {
-        Some(t) if !(0.0..=1.0).contains(&t) => bail!("--threshold {t} is not between 0 and 1"),
-        Some(t) => dedup::signature::optimal_bands_rows(t, args.bands * args.rows),
-        None => (args.bands, args.rows),
+    let (bands, rows) = match (args.threshold, args.bands, args.rows) {
+        (Some(t), _, _) if !(0.0..=1.0).contains(&t) => {
+            bail!("--threshold {t} is not between 0 and 1")
+        }
+        (Some(t), None, None) => dedup::signature::optimal_bands_rows(t, 112),
+        (_, b, r) => (b.unwrap_or(14), r.unwrap_or(8)),
     };
     let config = DedupConfig {
         ngram: args.ngram,
@@ -168,7 +170,7 @@ fn run_paragraphs(args: &DedupArgs, config: &DedupConfig, mut job: Job) -> Resul
             summary.record_bytes as f64 / 1e6 / secs.max(1e-9),
         );
         for (reason, n) in &summary.lines_removed {
-            eprintln!("  paragraphs removed  {n:>9}  {reason}");
+            eprintln!("  paragraphs removed from kept documents  {n:>9}  {reason}");
         }
         let top = plan.recurring(10);
         if !top.is_empty() {

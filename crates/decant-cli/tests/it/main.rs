@@ -1,6 +1,7 @@
 //! Integration tests of the `decant` binary: one test binary, a module per topic.
 
 mod bad_input;
+mod dedup;
 mod filter;
 mod repair;
 

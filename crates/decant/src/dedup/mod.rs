@@ -142,6 +142,17 @@ impl DedupConfig {
         Ok(())
     }
 
+    /// The similarity a near duplicate is held to: the verification threshold with
+    /// `verify`, else the similarity at which the bands make a pair a candidate with
+    /// probability about one half, `(1 / bands) ^ (1 / rows)` (0.72 for 14 x 8).
+    pub fn reported_threshold(&self) -> f64 {
+        if self.verify {
+            self.threshold
+        } else {
+            (1.0 / self.bands as f64).powf(1.0 / self.rows as f64)
+        }
+    }
+
     /// The hasher these settings describe.
     pub fn hasher(&self) -> MinHasher {
         MinHasher::new(self.ngram, self.bands, self.rows)
@@ -621,7 +632,8 @@ pub struct Removal {
 #[derive(Debug, Clone, Default)]
 pub struct Removals {
     map: FxHashMap<u64, Removal>,
-    /// The similarity threshold the run was configured with (reported with near duplicates).
+    /// The similarity threshold reported with near duplicates (see
+    /// [`DedupConfig::reported_threshold`]).
     pub threshold: f64,
 }
 
@@ -742,6 +754,12 @@ pub fn cluster(
         },
         open: FxHashMap::default(),
     };
+    if let Some(dir) = clusters
+        .and_then(Path::parent)
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
     let mut out = clusters
         .map(|p| {
             File::create(p)
@@ -750,7 +768,7 @@ pub fn cluster(
         })
         .transpose()?;
     let mut removals = Removals {
-        threshold: config.threshold,
+        threshold: config.reported_threshold(),
         ..Removals::default()
     };
     let mut number = 0u64;
