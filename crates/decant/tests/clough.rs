@@ -19,8 +19,8 @@
 //! source is low (0.0 to 0.9 for `cut`) even when every word was copied: MinHash at the
 //! usual thresholds finds whole-document copies, not quotations. A `non` answer never
 //! pairs with anything. At 0.2 without `--verify`, two `non` answers to the same question
-//! (Jaccard 0.13) become candidates, which is what 0.2's bands are for; verification
-//! rejects the pair.
+//! (Jaccard 0.13) pair: 0.2's bands (28 x 2) make such a pair a candidate with probability
+//! 0.40. Verification rejects it.
 
 use std::collections::BTreeMap;
 use std::io::Write;

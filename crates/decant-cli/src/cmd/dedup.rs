@@ -1,5 +1,7 @@
 //! `decant dedup`.
 
+use std::io::IsTerminal;
+
 use anyhow::{bail, Context, Result};
 use decant::dedup::paragraph::{self, ParagraphConfig};
 use decant::dedup::{self, DedupConfig, KeepPolicy, StageObserver, WorkDir};
@@ -112,28 +114,78 @@ pub fn job(args: &DedupArgs) -> Result<Job> {
     })
 }
 
-/// Plain lines per finished stage (the filter stage has the progress line of other commands).
+/// Stage progress: a live line on a terminal, else a plain line when a stage ends and every
+/// 10 seconds while signing.
 struct Stages {
     quiet: bool,
     start: std::time::Instant,
-    last: &'static str,
+    last_line: std::time::Instant,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Stages {
+    fn new(quiet: bool) -> Self {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+                    .expect("a valid template"),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        });
+        Stages {
+            quiet,
+            start: std::time::Instant::now(),
+            last_line: std::time::Instant::now(),
+            bar,
+        }
+    }
+
+    fn say(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 impl StageObserver for Stages {
     fn progress(&mut self, stage: &'static str, done: u64, bytes: u64) {
-        if self.quiet || stage == "sign" && self.last == "sign" {
-            self.last = stage;
+        if self.quiet {
             return;
         }
-        self.last = stage;
         let t = self.start.elapsed().as_secs_f64();
         match stage {
-            "sign" => eprintln!("decant dedup: signing ({t:.1} s)"),
-            "bucket" => {
-                eprintln!("decant dedup: signed, bucketed: {done} candidate pairs ({t:.1} s)");
+            "sign" => {
+                let mb = bytes as f64 / 1e6;
+                let msg = format!(
+                    "signing: {done} documents, {mb:.0} MB, {:.0} MB/s",
+                    mb / t.max(1e-3)
+                );
+                if let Some(bar) = &self.bar {
+                    bar.set_message(msg);
+                } else if self.last_line.elapsed().as_secs() >= 10 {
+                    self.last_line = std::time::Instant::now();
+                    eprintln!("decant dedup: {msg} ({t:.0} s)");
+                }
             }
-            "cluster" => eprintln!("decant dedup: clustered: {done} clusters; writing ({t:.1} s)"),
-            _ => eprintln!("decant dedup: {stage} {done} {bytes} ({t:.1} s)"),
+            "bucket" => self.say(&format!(
+                "decant dedup: signed and bucketed: {done} pairs sharing a bucket ({t:.1} s)"
+            )),
+            "cluster" => {
+                self.say(&format!(
+                    "decant dedup: clustered: {done} clusters; writing ({t:.1} s)"
+                ));
+                self.finish();
+            }
+            _ => self.say(&format!("decant dedup: {stage}: {done} ({t:.1} s)")),
         }
     }
 }
@@ -204,11 +256,7 @@ pub fn run(args: &DedupArgs) -> Result<u8> {
         WorkDir::new(temp.path())
     };
     let start = std::time::Instant::now();
-    let mut stages = Stages {
-        quiet: args.io.quiet,
-        start,
-        last: "",
-    };
+    let mut stages = Stages::new(args.io.quiet);
     let mut reporter = Reporter::new(args.io.quiet, "rejected");
     let (summary, report) = dedup::run(
         &job,
@@ -219,6 +267,7 @@ pub fn run(args: &DedupArgs) -> Result<u8> {
         &mut reporter,
     )
     .context("dedup failed")?;
+    stages.finish();
     reporter.finish();
     if !args.io.quiet {
         let secs = start.elapsed().as_secs_f64();

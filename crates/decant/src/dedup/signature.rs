@@ -51,7 +51,6 @@ pub struct MinHasher {
 pub struct SigScratch {
     norm: String,
     words: Vec<u64>,
-    shingles: Vec<u64>,
 }
 
 /// What signing one document produces.
@@ -131,23 +130,40 @@ impl MinHasher {
         xxh3_128(s.norm.as_bytes())
     }
 
-    /// The shingle hashes of the words in the scratch buffer, sorted and deduplicated.
-    fn shingles(&self, s: &mut SigScratch) {
-        s.shingles.clear();
-        let w = &s.words;
-        if w.is_empty() {
+    /// Calls `f` with the hash of each shingle of the words in the scratch buffer, in
+    /// order (repeats included).
+    #[inline]
+    fn for_each_shingle(&self, words: &[u64], mut f: impl FnMut(u64)) {
+        if words.is_empty() {
             return;
         }
-        let n = self.ngram.min(w.len());
-        s.shingles.extend(w.windows(n).map(|win| {
-            let mut h = 0u64;
-            for (i, &x) in win.iter().enumerate() {
-                h ^= x.rotate_left(u32::try_from(i * 13 % 64).expect("below 64"));
-            }
-            // A final mix so that the shingle hash is uniform even when word hashes repeat.
+        // A final mix makes the shingle hash uniform even when word hashes repeat.
+        let mix = |mut h: u64| {
             h = (h ^ (h >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             h ^ (h >> 29)
-        }));
+        };
+        let n = self.ngram.min(words.len());
+        if n == 5 {
+            // The default, unrolled: the rotations are constants.
+            for w in words.windows(5) {
+                f(mix(w[0]
+                    ^ w[1].rotate_left(13)
+                    ^ w[2].rotate_left(26)
+                    ^ w[3].rotate_left(39)
+                    ^ w[4].rotate_left(52)));
+            }
+            return;
+        }
+        let rot: Vec<u32> = (0..n)
+            .map(|i| u32::try_from(i * 13 % 64).expect("below 64"))
+            .collect();
+        for win in words.windows(n) {
+            let mut h = 0u64;
+            for (&x, &r) in win.iter().zip(&rot) {
+                h ^= x.rotate_left(r);
+            }
+            f(mix(h));
+        }
     }
 
     /// The exact hash alone (no shingles, no signature).
@@ -160,27 +176,27 @@ impl MinHasher {
     /// Signs one document.
     pub fn sign(&self, text: &str, s: &mut SigScratch) -> Signed {
         let exact = Self::prepare(text, s);
-        self.shingles(s);
         let mut signature = Vec::new();
-        if !s.shingles.is_empty() {
+        if !s.words.is_empty() {
             signature = vec![u32::MAX; self.slots()];
-            self.min_into(&s.shingles, &mut signature);
+            let sig = &mut signature[..];
+            let k = sig.len() as u64;
+            self.for_each_shingle(&s.words, |h| {
+                // The top 32 bits pick the slot, the low 32 bits are the value.
+                let slot = usize::try_from(((h >> 32) * k) >> 32).expect("below k");
+                #[allow(clippy::cast_possible_truncation)] // the low 32 bits, on purpose
+                let v = h as u32;
+                if v < sig[slot] {
+                    sig[slot] = v;
+                }
+            });
+            self.densify(sig);
         }
         Signed { exact, signature }
     }
 
-    /// One-permutation MinHash of `shingles` into `sig`, densified (see the module docs).
-    fn min_into(&self, shingles: &[u64], sig: &mut [u32]) {
-        let k = sig.len() as u64;
-        for &h in shingles {
-            // The top 32 bits pick the slot, the low 32 bits are the value.
-            let slot = usize::try_from(((h >> 32) * k) >> 32).expect("below k");
-            #[allow(clippy::cast_possible_truncation)] // the low 32 bits, on purpose
-            let v = h as u32;
-            if v < sig[slot] {
-                sig[slot] = v;
-            }
-        }
+    /// Fills the slots no shingle fell into (see the module docs).
+    fn densify(&self, sig: &mut [u32]) {
         // Empty slots hold u32::MAX. A slot whose true minimum is u32::MAX is vanishingly
         // rare and harmless: it is then filled like an empty one, the same way in every
         // document.
@@ -222,8 +238,8 @@ impl MinHasher {
     /// The sorted, deduplicated shingle hashes of `text` (for true Jaccard similarity).
     pub fn shingle_set(&self, text: &str, s: &mut SigScratch) -> Vec<u64> {
         Self::prepare(text, s);
-        self.shingles(s);
-        let mut out = std::mem::take(&mut s.shingles);
+        let mut out = Vec::with_capacity(s.words.len());
+        self.for_each_shingle(&s.words, |h| out.push(h));
         out.sort_unstable();
         out.dedup();
         out

@@ -338,10 +338,10 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
         let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
         h = (h.rotate_left(23) ^ v).wrapping_mul(K);
     }
-    let mut tail = 0u64;
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        tail |= u64::from(b) << (8 * i);
-    }
+    let rest = chunks.remainder();
+    let mut buf = [0u8; 8];
+    buf[..rest.len()].copy_from_slice(rest);
+    let tail = u64::from_le_bytes(buf);
     h = (h.rotate_left(23) ^ tail).wrapping_mul(K);
     h ^= h >> 32;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
