@@ -191,6 +191,40 @@ impl WorkDir {
     fn pairs(&self, band: usize) -> PathBuf {
         self.root.join("pairs").join(format!("{band:03}.bin"))
     }
+    /// Removes everything the stages write (not the directory itself, nor other files in
+    /// it), so that a reused work directory cannot feed an earlier run's files into this one.
+    pub fn clear(&self) -> Result<()> {
+        for sub in ["docs", "pairs", "runs"] {
+            let d = self.root.join(sub);
+            match std::fs::remove_dir_all(&d) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&d, e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the run files an earlier sign of the shard starting at `first_file` left.
+    fn clear_shard(&self, first_file: usize) -> Result<()> {
+        let runs = self.root.join("runs");
+        let Ok(bands) = std::fs::read_dir(&runs) else {
+            return Ok(());
+        };
+        let prefix = format!("{first_file:06}-");
+        for band in bands.filter_map(std::result::Result::ok) {
+            let Ok(files) = std::fs::read_dir(band.path()) else {
+                continue;
+            };
+            for f in files.filter_map(std::result::Result::ok) {
+                if f.file_name().to_string_lossy().starts_with(&prefix) {
+                    std::fs::remove_file(f.path()).map_err(|e| Error::io(f.path(), e))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn mkdirs(&self, bands: usize) -> Result<()> {
         for d in [self.root.join("docs"), self.root.join("pairs")]
             .into_iter()
@@ -316,6 +350,7 @@ pub fn sign(
 ) -> Result<SignSummary> {
     config.validate()?;
     let bands = config.run_bands();
+    work.clear_shard(first_file)?;
     work.mkdirs(bands)?;
     let hasher = config.hasher();
     let slots = if config.exact_only { 0 } else { hasher.slots() };
@@ -945,7 +980,8 @@ pub struct DedupReport {
     pub cluster: ClusterSummary,
 }
 
-/// All four stages on this machine: sign, bucket and cluster `job`'s inputs in `work`, then
+/// All four stages on this machine: sign, bucket and cluster `job`'s inputs in `work` (its
+/// stage files from any earlier run are removed first), then
 /// run `job` (its repair and filters, if any, apply to the survivors) with the removals.
 /// `job.removals` is replaced.
 pub fn run(
@@ -956,6 +992,7 @@ pub fn run(
     stages: &mut dyn StageObserver,
     observer: &mut dyn crate::pipeline::Observer,
 ) -> Result<(crate::pipeline::Summary, DedupReport)> {
+    work.clear()?;
     let sign = sign(
         &job.inputs,
         0,

@@ -283,3 +283,24 @@ fn splitting_the_input_changes_nothing_but_file_names() {
     assert_eq!(a.1.len(), 10 + 6 - 1);
     assert_eq!(a.1[0]["duplicate_of"], "d0");
 }
+
+#[test]
+fn a_reused_work_directory_starts_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let near_text = near(BASE);
+    let dupes = write_jsonl(dir.path(), "a.jsonl", &[("a", BASE), ("b", &near_text)]);
+    let other = write_jsonl(
+        dir.path(),
+        "b.jsonl",
+        &[
+            ("x", "one two three four five six"),
+            ("y", "seven eight nine ten eleven"),
+        ],
+    );
+    let work = dir.path().join("work");
+    let (first, _) = stages(std::slice::from_ref(&dupes), &DedupConfig::default(), &work);
+    assert_eq!(first.len(), 1);
+    // Signing other documents into the same directory replaces the earlier runs.
+    let (second, s) = stages(std::slice::from_ref(&other), &DedupConfig::default(), &work);
+    assert!(second.is_empty(), "{s:?}");
+}
