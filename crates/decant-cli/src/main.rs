@@ -1,11 +1,6 @@
 //! `decant`: repair, filter and deduplicate scraped text. A thin layer over the `decant`
 //! library: parse flags, build a job, run it, report.
 
-/// mimalloc: the default allocator returns large freed blocks to the system and faults
-/// them back in for every batch, which cost about a tenth of a dedup run.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 mod args;
 mod cmd;
 
