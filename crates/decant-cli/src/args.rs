@@ -162,9 +162,9 @@ pub struct DedupArgs {
     #[arg(long, default_value_t = 80)]
     pub min_paragraph_chars: usize,
 
-    /// Paragraph mode: a paragraph found in at least this many documents is learned
-    /// boilerplate and is removed from all of them, the first included.
-    #[arg(long)]
+    /// Paragraph mode: a paragraph found in at least this many documents (2 or more) is
+    /// learned boilerplate and is removed from all of them, the first included.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
     pub boilerplate_docs: Option<u32>,
 
     /// Which copy of a cluster survives: first (in input order), longest, or field:NAME
@@ -201,8 +201,9 @@ pub struct DedupArgs {
     #[arg(long)]
     pub memory_limit: Option<String>,
 
-    /// Keep the stages' files (signatures, sorted runs, pairs) in this directory instead
-    /// of a temporary one removed at the end.
+    /// Keep the stages' files (signatures, sorted runs, pairs) in DIR/decant-dedup/ instead
+    /// of a temporary directory removed at the end. decant deletes only inside that folder
+    /// (marked by a stamp file), and clears it at the start of a run.
     #[arg(long)]
     pub work_dir: Option<PathBuf>,
 }

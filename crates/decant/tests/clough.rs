@@ -9,11 +9,14 @@
 //! What it shows (numbers of answers in a cluster with their own source, of 19 per copied
 //! category and 38 `non`):
 //!
+//! The sources come first in input order, so they survive and `--verify` compares each
+//! answer with its own source.
+//!
 //! | setting | cut | light | heavy | non |
 //! |---|---|---|---|---|
 //! | default (14 x 8 bands, about 0.72 similarity) | 2 | 1 | 1 | 0 |
 //! | `--threshold 0.3` (bands and rows for 0.3) | 14 | 5 | 2 | 0 |
-//! | `--threshold 0.2 --verify` | 17 | 6 | 1 | 0 |
+//! | `--threshold 0.2 --verify` | 12 | 6 | 1 | 0 |
 //!
 //! The answers are short excerpts of longer sources, so their Jaccard similarity with the
 //! source is low (0.0 to 0.9 for `cut`) even when every word was copied: MinHash at the
@@ -52,8 +55,10 @@ fn paired_with_source(config: &DedupConfig) -> BTreeMap<String, usize> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cs.jsonl");
     let mut f = std::fs::File::create(&path).unwrap();
+    // The sources first, as they were published first: with the default keep policy they
+    // are the survivors, and --verify compares every answer with its source.
     let mut names: Vec<&String> = cats.keys().collect();
-    names.sort();
+    names.sort_by_key(|n| (!n.starts_with("orig"), n.to_owned()));
     for name in &names {
         let bytes = std::fs::read(corpus_dir().join(name)).unwrap();
         let text = String::from_utf8_lossy(&bytes);
@@ -117,6 +122,8 @@ fn graded_copies_pair_with_their_source_and_independent_answers_never_do() {
     );
     // Lower thresholds find more of the copies, and more of the lighter edits first.
     assert!(c3[0] >= 13 && c3[0] >= c3[1] && c3[1] >= c3[2], "{c3:?}");
-    assert!(c2[0] >= c3[0], "{c2:?}");
+    // Verified at 0.2, exactly the answers whose 5-gram Jaccard similarity with their
+    // source is at least 0.2 (computed independently in Python: 12 cut, 6 light, 1 heavy).
+    assert_eq!(c2, [12, 6, 1, 0]);
     assert_eq!(c3[3] + c2[3], 0);
 }

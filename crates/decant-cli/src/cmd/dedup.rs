@@ -287,13 +287,15 @@ pub fn run(args: &DedupArgs) -> Result<u8> {
         );
         let c = &report.cluster;
         eprintln!(
-            "  {} clusters; {} exact and {} near duplicates removed; {} candidate pairs{}",
+            "  {} clusters; {} exact and {} near duplicates removed{}",
             c.clusters,
             c.exact_duplicates,
             c.near_duplicates,
-            c.candidate_pairs,
             if config.verify {
-                format!(", {} rejected by verification", c.rejected_pairs)
+                format!(
+                    "; {} candidate pairs verified, {} rejected by verification, {} documents kept apart from their group's survivor",
+                    c.verified_pairs, c.rejected_pairs, c.split_off
+                )
             } else {
                 String::new()
             },

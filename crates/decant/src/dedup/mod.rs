@@ -167,16 +167,46 @@ impl DedupConfig {
     }
 }
 
-/// The files the stages exchange, under one work directory.
+/// The files the stages exchange: a `decant-dedup/` folder inside the directory the caller
+/// names, marked by a stamp file. decant only ever deletes inside a folder that carries
+/// its stamp, so pointing it at a directory with other files in it is safe.
 #[derive(Debug, Clone)]
 pub struct WorkDir {
     root: PathBuf,
 }
 
+/// The stamp that marks a folder as decant's own.
+const STAMP: &str = "DECANT-DEDUP-WORK";
+
 impl WorkDir {
-    /// A work directory at `root` (created as needed).
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        WorkDir { root: root.into() }
+    /// The work folder `dir/decant-dedup/` (created as needed).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        WorkDir {
+            root: dir.into().join("decant-dedup"),
+        }
+    }
+
+    /// The folder the stages write in.
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// Creates the folder and its stamp; refuses a folder of that name that decant did
+    /// not make.
+    fn claim(&self) -> Result<()> {
+        let stamp = self.root.join(STAMP);
+        if self.root.exists() && !stamp.exists() {
+            return Err(Error::Config(format!(
+                "{} exists and was not made by decant; choose another work directory",
+                self.root.display()
+            )));
+        }
+        std::fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        std::fs::write(
+            &stamp,
+            "Work files of `decant dedup`; decant may delete everything in this folder.\n",
+        )
+        .map_err(|e| Error::io(&stamp, e))
     }
 
     fn docs(&self, file: usize) -> PathBuf {
@@ -191,9 +221,10 @@ impl WorkDir {
     fn pairs(&self, band: usize) -> PathBuf {
         self.root.join("pairs").join(format!("{band:03}.bin"))
     }
-    /// Removes everything the stages write (not the directory itself, nor other files in
-    /// it), so that a reused work directory cannot feed an earlier run's files into this one.
+    /// Removes what earlier runs wrote in the work folder, so that a reused work directory
+    /// cannot feed an earlier run's files into this one.
     pub fn clear(&self) -> Result<()> {
+        self.claim()?;
         for sub in ["docs", "pairs", "runs"] {
             let d = self.root.join(sub);
             match std::fs::remove_dir_all(&d) {
@@ -207,6 +238,7 @@ impl WorkDir {
 
     /// Removes the run files an earlier sign of the shard starting at `first_file` left.
     fn clear_shard(&self, first_file: usize) -> Result<()> {
+        self.claim()?;
         let runs = self.root.join("runs");
         let Ok(bands) = std::fs::read_dir(&runs) else {
             return Ok(());
@@ -226,6 +258,7 @@ impl WorkDir {
     }
 
     fn mkdirs(&self, bands: usize) -> Result<()> {
+        self.claim()?;
         for d in [self.root.join("docs"), self.root.join("pairs")]
             .into_iter()
             .chain((0..bands).map(|b| self.run_dir(b)))
@@ -572,6 +605,9 @@ pub fn bucket(config: &DedupConfig, work: &WorkDir, threads: usize) -> Result<Bu
     Ok(summary)
 }
 
+/// At most this many docs tables are open at once in the cluster stage.
+const MAX_OPEN_TABLES: usize = 64;
+
 /// Random access to the docs tables.
 struct Tables<'w> {
     work: &'w WorkDir,
@@ -604,6 +640,11 @@ impl Tables<'_> {
 
     fn files(&mut self, file: usize) -> Result<&mut (File, File)> {
         if !self.open.contains_key(&file) {
+            // Two descriptors per table: close them all now and then rather than hold one
+            // pair per input file.
+            if self.open.len() >= MAX_OPEN_TABLES {
+                self.open.clear();
+            }
             let d = self.work.docs(file);
             let i = self.work.ids(file);
             let pair = (
@@ -652,9 +693,9 @@ impl UnionFind {
 pub struct Removal {
     /// `exact_duplicate` (same normalized text as the survivor) or `near_duplicate`.
     pub reason: &'static str,
-    /// The id of the cluster's survivor.
-    pub duplicate_of: String,
-    /// The cluster's number (clusters are numbered in input order of their first member).
+    /// The id of the document it duplicates (its cluster's survivor).
+    pub duplicate_of: std::sync::Arc<str>,
+    /// The cluster's number (see [`cluster`]).
     pub cluster: u64,
     /// The share of equal signature slots with the survivor.
     pub estimated_jaccard: f64,
@@ -663,10 +704,11 @@ pub struct Removal {
     pub jaccard: Option<f64>,
 }
 
-/// Every removed document, by key.
+/// Every removed document, by key (sorted, looked up by binary search: about 70 bytes per
+/// removed document).
 #[derive(Debug, Clone, Default)]
 pub struct Removals {
-    map: FxHashMap<u64, Removal>,
+    sorted: Vec<(u64, Removal)>,
     /// The similarity threshold reported with near duplicates (see
     /// [`DedupConfig::reported_threshold`]).
     pub threshold: f64,
@@ -675,25 +717,34 @@ pub struct Removals {
 impl Removals {
     /// The removal of the document with key `key`, if it is removed.
     pub fn get(&self, key: u64) -> Option<&Removal> {
-        self.map.get(&key)
+        self.sorted
+            .binary_search_by_key(&key, |r| r.0)
+            .ok()
+            .map(|i| &self.sorted[i].1)
     }
     /// How many documents are removed.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.sorted.len()
     }
     /// Whether none is.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.sorted.is_empty()
     }
 }
 
 /// What the cluster stage decided.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ClusterSummary {
-    /// Distinct candidate pairs.
-    pub candidate_pairs: u64,
-    /// Pairs rejected by verification (true Jaccard below the threshold).
+    /// Pairs read from the buckets (a pair sharing several bands counts once per band).
+    pub bucket_pairs: u64,
+    /// Candidate pairs whose true Jaccard similarity was computed (with `verify`; pairs
+    /// already joined through others are not checked again).
+    pub verified_pairs: u64,
+    /// Of those, the pairs below the threshold.
     pub rejected_pairs: u64,
+    /// Members of a connected group kept because their similarity with every survivor of
+    /// the group is below the threshold (with `verify`).
+    pub split_off: u64,
     /// Clusters of two or more documents.
     pub clusters: u64,
     /// Documents removed as exact duplicates of their survivor.
@@ -723,10 +774,21 @@ struct ClusterRecord<'a> {
     members: Vec<ClusterMember<'a>>,
 }
 
+/// How many survivors of a group a member is compared with, at most, under `verify`.
+const MAX_SURVIVORS_CHECKED: usize = 32;
+
 /// Stage 3: clusters the candidate pairs, picks each cluster's survivor and returns every
-/// removal; writes each cluster to `clusters` (JSONL) when given. With `config.verify`, the
-/// inputs are read once more to compute the true Jaccard similarity of each candidate pair
-/// (only documents in some pair are kept in memory, as sets of 32-bit shingle hashes).
+/// removal; writes each cluster to `clusters` (JSONL) when given.
+///
+/// Without `verify`, a cluster is a connected group of candidate pairs (as in datatrove):
+/// every member but the survivor goes, as a duplicate of the survivor. With `verify`, the
+/// inputs are read once more for the documents in some pair (kept in memory as 32-bit
+/// shingle hashes), a pair joins a group only if its true Jaccard similarity reaches the
+/// threshold, and then each member is checked against the group's survivor itself: a member
+/// too far from it (joined through a chain) is compared with the survivors found so far and
+/// removed as a duplicate of the first it is close to, or kept as a new survivor. So every
+/// verified removal names a document it really is that similar to. Clusters are numbered
+/// in the input order of their groups' first members.
 #[allow(clippy::too_many_lines)]
 pub fn cluster(
     inputs: &[InputFile],
@@ -737,48 +799,44 @@ pub fn cluster(
     threads: usize,
 ) -> Result<(Removals, ClusterSummary)> {
     let bands = config.run_bands();
-    let mut pairs: Vec<(u64, u64)> = Vec::new();
-    let mut exact: Vec<(u64, u64)> = Vec::new();
-    for band in 0..bands {
-        let into = if band == 0 { &mut exact } else { &mut pairs };
-        runs::read_pairs(&work.pairs(band), |a, b| into.push((a, b)))?;
-    }
-    pairs.sort_unstable();
-    pairs.dedup();
-    let mut summary = ClusterSummary {
-        candidate_pairs: (pairs.len() + exact.len()) as u64,
-        ..ClusterSummary::default()
-    };
+    let mut summary = ClusterSummary::default();
+    let mut uf = UnionFind::default();
+    // Pairs stream from their files into the union-find: memory grows with the documents
+    // that have a candidate, not with the pairs.
+    runs::read_pairs(&work.pairs(0), |a, b| {
+        summary.bucket_pairs += 1;
+        uf.union(a, b);
+    })?;
     let sets = if config.verify {
-        let mut wanted: Vec<u64> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
+        let mut wanted: Vec<u64> = Vec::new();
+        for band in 1..bands {
+            runs::read_pairs(&work.pairs(band), |a, b| wanted.extend([a, b]))?;
+        }
         wanted.sort_unstable();
         wanted.dedup();
         Some(shingle_sets(inputs, fields, config, &wanted, threads)?)
     } else {
         None
     };
-    let mut uf = UnionFind::default();
-    for &(a, b) in &exact {
-        uf.union(a, b);
-    }
-    for &(a, b) in &pairs {
-        if let Some(sets) = &sets {
-            let j = pair_jaccard(sets, a, b);
-            if j < config.threshold {
-                summary.rejected_pairs += 1;
-                continue;
+    for band in 1..bands {
+        runs::read_pairs(&work.pairs(band), |a, b| {
+            summary.bucket_pairs += 1;
+            if let Some(sets) = &sets {
+                if uf.find(a) == uf.find(b) {
+                    return;
+                }
+                summary.verified_pairs += 1;
+                if pair_jaccard(sets, a, b) < config.threshold {
+                    summary.rejected_pairs += 1;
+                    return;
+                }
             }
-        }
-        uf.union(a, b);
+            uf.union(a, b);
+        })?;
     }
-    let mut members: Vec<(u64, u64)> = uf
-        .parent
-        .keys()
-        .copied()
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(|k| (uf.find(k), k))
-        .collect();
+    let keys: Vec<u64> = uf.parent.keys().copied().collect();
+    let mut members: Vec<(u64, u64)> = keys.into_iter().map(|k| (uf.find(k), k)).collect();
+    drop(uf);
     members.sort_unstable();
     let mut tables = Tables {
         work,
@@ -811,7 +869,6 @@ pub fn cluster(
         if group.len() < 2 {
             continue;
         }
-        number += 1;
         let infos: Vec<(u64, DocInfo)> = group
             .iter()
             .map(|&(_, k)| tables.info(k).map(|i| (k, i)))
@@ -828,75 +885,101 @@ pub fn cluster(
                 best = i;
             }
         }
-        let (survivor_key, survivor) = &infos[best];
-        let survivor_id = tables.id(*survivor_key, survivor)?;
-        let mut record_members = Vec::new();
-        let mut ids = Vec::new();
-        for (key, info) in &infos {
-            ids.push(tables.id(*key, info)?);
+        // Each member's survivor (an index into `infos`) and similarity, or None when it
+        // is a survivor itself.
+        let mut survivors = vec![best];
+        let mut assigned: Vec<Option<(usize, Option<f64>)>> = vec![None; infos.len()];
+        for i in (0..infos.len()).filter(|&i| i != best) {
+            let (key, info) = &infos[i];
+            let Some(sets) = &sets else {
+                assigned[i] = Some((best, None));
+                continue;
+            };
+            let close = survivors.iter().take(MAX_SURVIVORS_CHECKED).find_map(|&s| {
+                let j = if info.exact == infos[s].1.exact {
+                    1.0
+                } else {
+                    pair_jaccard(sets, *key, infos[s].0)
+                };
+                (j >= config.threshold).then_some((s, Some(j)))
+            });
+            if let Some(c) = close {
+                assigned[i] = Some(c);
+            } else {
+                summary.split_off += 1;
+                survivors.push(i);
+            }
         }
-        for (i, (key, info)) in infos.iter().enumerate() {
-            let removal = (i != best).then(|| {
-                let is_exact = info.exact == survivor.exact;
-                Removal {
-                    reason: if is_exact {
-                        "exact_duplicate"
-                    } else {
-                        "near_duplicate"
-                    },
-                    duplicate_of: survivor_id.clone(),
-                    cluster: number,
-                    estimated_jaccard: if is_exact {
-                        1.0
-                    } else {
-                        signature::estimated_jaccard(&info.signature, &survivor.signature)
-                    },
-                    jaccard: sets.as_ref().map(|s| {
-                        if is_exact {
+        for &s in &survivors {
+            let removed: Vec<usize> = (0..infos.len())
+                .filter(|&i| assigned[i].is_some_and(|(to, _)| to == s))
+                .collect();
+            if removed.is_empty() {
+                continue;
+            }
+            number += 1;
+            let (survivor_key, survivor) = &infos[s];
+            let survivor_id: std::sync::Arc<str> = tables.id(*survivor_key, survivor)?.into();
+            let mut record_members = Vec::new();
+            for &i in std::iter::once(&s).chain(&removed) {
+                let (key, info) = &infos[i];
+                let removal = assigned[i].map(|(_, j)| {
+                    let is_exact = info.exact == survivor.exact;
+                    Removal {
+                        reason: if is_exact {
+                            "exact_duplicate"
+                        } else {
+                            "near_duplicate"
+                        },
+                        duplicate_of: survivor_id.clone(),
+                        cluster: number,
+                        estimated_jaccard: if is_exact {
                             1.0
                         } else {
-                            pair_jaccard(s, *key, *survivor_key)
-                        }
-                    }),
+                            signature::estimated_jaccard(&info.signature, &survivor.signature)
+                        },
+                        jaccard: j,
+                    }
+                });
+                if out.is_some() {
+                    record_members.push((tables.id(*key, info)?, *key, info.line, removal.clone()));
                 }
-            });
-            if out.is_some() {
-                record_members.push((i, *key, removal.clone()));
-            }
-            if let Some(r) = removal {
-                if r.reason == "exact_duplicate" {
-                    summary.exact_duplicates += 1;
-                } else {
-                    summary.near_duplicates += 1;
+                if let Some(r) = removal {
+                    if r.reason == "exact_duplicate" {
+                        summary.exact_duplicates += 1;
+                    } else {
+                        summary.near_duplicates += 1;
+                    }
+                    removals.sorted.push((*key, r));
                 }
-                removals.map.insert(*key, r);
             }
-        }
-        if let Some((path, w)) = out.as_mut() {
-            let rec = ClusterRecord {
-                cluster: number,
-                size: infos.len(),
-                survivor: &survivor_id,
-                members: record_members
-                    .iter()
-                    .map(|(i, key, r)| ClusterMember {
-                        id: &ids[*i],
-                        file: &inputs[key_parts(*key).0].display,
-                        line: infos[*i].1.line,
-                        reason: r.as_ref().map(|r| r.reason),
-                        estimated_jaccard: r.as_ref().map(|r| r.estimated_jaccard),
-                        jaccard: r.as_ref().and_then(|r| r.jaccard),
-                    })
-                    .collect(),
-            };
-            serde_json::to_writer(&mut *w, &rec).map_err(|e| Error::io(*path, e.into()))?;
-            w.write_all(b"\n").map_err(|e| Error::io(*path, e))?;
+            if let Some((path, w)) = out.as_mut() {
+                let rec = ClusterRecord {
+                    cluster: number,
+                    size: record_members.len(),
+                    survivor: &survivor_id,
+                    members: record_members
+                        .iter()
+                        .map(|(id, key, line, r)| ClusterMember {
+                            id,
+                            file: &inputs[key_parts(*key).0].display,
+                            line: *line,
+                            reason: r.as_ref().map(|r| r.reason),
+                            estimated_jaccard: r.as_ref().map(|r| r.estimated_jaccard),
+                            jaccard: r.as_ref().and_then(|r| r.jaccard),
+                        })
+                        .collect(),
+                };
+                serde_json::to_writer(&mut *w, &rec).map_err(|e| Error::io(*path, e.into()))?;
+                w.write_all(b"\n").map_err(|e| Error::io(*path, e))?;
+            }
         }
     }
     summary.clusters = number;
     if let Some((path, mut w)) = out {
         w.flush().map_err(|e| Error::io(path, e))?;
     }
+    removals.sorted.sort_unstable_by_key(|r| r.0);
     Ok((removals, summary))
 }
 

@@ -64,12 +64,12 @@ fn exact_and_near_duplicates_with_their_survivor() {
     assert_eq!(summary.near_duplicates, 1);
     let c = removals.get(doc_key(0, 2)).unwrap();
     assert_eq!(
-        (c.reason, c.duplicate_of.as_str(), c.cluster),
+        (c.reason, &*c.duplicate_of, c.cluster),
         ("exact_duplicate", "a", 1)
     );
     assert!((c.estimated_jaccard - 1.0).abs() < 1e-12);
     let d = removals.get(doc_key(0, 3)).unwrap();
-    assert_eq!((d.reason, d.duplicate_of.as_str()), ("near_duplicate", "a"));
+    assert_eq!((d.reason, &*d.duplicate_of), ("near_duplicate", "a"));
     // One changed word in 42: 33 of 38 shingles unchanged, 33/43 = 0.77 true Jaccard.
     assert!(
         d.estimated_jaccard > 0.6 && d.estimated_jaccard < 1.0,
@@ -157,8 +157,8 @@ fn verify_rejects_pairs_below_the_threshold() {
         &dir.path().join("strict"),
     );
     assert!(r.is_empty());
-    assert_eq!(s.rejected_pairs, s.candidate_pairs);
-    assert!(s.candidate_pairs >= 1);
+    assert_eq!(s.rejected_pairs, s.verified_pairs);
+    assert!(s.verified_pairs >= 1);
     let lax = DedupConfig {
         verify: true,
         threshold: 0.75,
@@ -205,7 +205,7 @@ fn spilled_runs_give_the_same_removals() {
     };
     let small = stages(&[p], &tiny, &dir.path().join("tiny"));
     assert_eq!(big.1, small.1);
-    let runs = std::fs::read_dir(dir.path().join("tiny/runs/000"))
+    let runs = std::fs::read_dir(dir.path().join("tiny/decant-dedup/runs/000"))
         .unwrap()
         .count();
     assert!(runs >= 1);
@@ -303,4 +303,68 @@ fn a_reused_work_directory_starts_afresh() {
     // Signing other documents into the same directory replaces the earlier runs.
     let (second, s) = stages(std::slice::from_ref(&other), &DedupConfig::default(), &work);
     assert!(second.is_empty(), "{s:?}");
+}
+
+#[test]
+fn the_work_directory_never_deletes_what_decant_did_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    // A user's folders named like the stages' own, and an input inside one of them.
+    std::fs::create_dir_all(dir.path().join("docs")).unwrap();
+    std::fs::write(dir.path().join("docs/notes.md"), "mine").unwrap();
+    let input = write_jsonl(
+        &dir.path().join("docs"),
+        "a.jsonl",
+        &[("a", BASE), ("b", BASE)],
+    );
+    let (r, _) = stages(
+        std::slice::from_ref(&input),
+        &DedupConfig::default(),
+        dir.path(),
+    );
+    assert_eq!(r.len(), 1);
+    let w = WorkDir::new(dir.path());
+    w.clear().unwrap();
+    assert!(dir.path().join("docs/notes.md").exists() && input.exists());
+    assert!(w.path().starts_with(dir.path()) && w.path() != dir.path());
+    // A `decant-dedup` folder decant did not make is refused, not emptied.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(other.path().join("decant-dedup/runs")).unwrap();
+    let err = WorkDir::new(other.path()).clear().unwrap_err();
+    assert!(err.to_string().contains("was not made by decant"), "{err}");
+    assert!(other.path().join("decant-dedup/runs").exists());
+}
+
+#[test]
+fn verify_never_removes_a_document_as_a_copy_of_one_it_is_not_close_to() {
+    // A ~ B and B ~ C at about 0.82 each, but A and C only at about 0.67: a chain.
+    let dir = tempfile::tempdir().unwrap();
+    let words = |r: std::ops::Range<i32>| r.map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+    let p = write_jsonl(
+        dir.path(),
+        "c.jsonl",
+        &[
+            ("a", &words(0..200)),
+            ("b", &words(20..220)),
+            ("c", &words(40..240)),
+        ],
+    );
+    let config = DedupConfig {
+        verify: true,
+        ..DedupConfig::default()
+    };
+    let (r, s) = stages(std::slice::from_ref(&p), &config, dir.path());
+    // Without verification all three would be one cluster; with it, A survives, B goes as
+    // its copy, and C is only compared with survivors, so it stays.
+    let b_removal = r.get(doc_key(0, 1)).expect("b is a copy of a");
+    assert_eq!(&*b_removal.duplicate_of, "a");
+    assert!(b_removal.jaccard.unwrap() >= 0.8);
+    assert!(r.get(doc_key(0, 2)).is_none(), "{s:?}");
+    assert_eq!((r.len(), s.split_off, s.clusters), (1, 1, 1), "{s:?}");
+    // Unverified, the chain is one cluster.
+    let (r, _) = stages(
+        std::slice::from_ref(&p),
+        &DedupConfig::default(),
+        &dir.path().join("plain"),
+    );
+    assert_eq!(r.len(), 2);
 }
