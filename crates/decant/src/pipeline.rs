@@ -377,6 +377,11 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
 
     // Three stages overlap: a reader thread, a processing thread that runs each batch on
     // the pool, and this thread, which writes batches in the order they were read.
+    let mut cursor = job
+        .paragraphs
+        .as_deref()
+        .map(crate::dedup::paragraph::ParagraphPlan::cursor)
+        .transpose()?;
     let (tx, rx) = sync_channel::<Batch>(4);
     let (done_tx, done_rx) = sync_channel::<(usize, u64, Vec<Processed>)>(2);
     let result = std::thread::scope(|s| {
@@ -385,9 +390,17 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
         let filters = filters.as_ref();
         let paragraphs = job.paragraphs.as_deref();
         let pool = &pool;
-        s.spawn(move || {
+        let processing = s.spawn(move || -> Result<()> {
             for batch in &rx {
                 let input = &job.inputs[batch.input];
+                // The paragraph decisions of this batch's documents, read in order.
+                let decisions = match cursor.as_mut() {
+                    Some(c) => c.take_before(crate::dedup::doc_key(
+                        batch.input,
+                        batch.first + batch.items.len() as u64,
+                    ))?,
+                    None => Vec::new(),
+                };
                 let processed: Vec<Processed> = pool.install(|| {
                     batch
                         .items
@@ -412,7 +425,9 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                                             batch.first + i as u64,
                                         );
                                         let current = repaired.as_deref().unwrap_or(&doc.text);
-                                        if let Some((t, e)) = plan.apply(key, current) {
+                                        let mine =
+                                            crate::dedup::paragraph::decisions_of(&decisions, key);
+                                        if let Some((t, e)) = plan.apply(current, mine) {
                                             repaired = Some(t);
                                             paragraph_edits = e;
                                         }
@@ -455,9 +470,10 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                 });
                 // The writer hung up (an error): dropping `rx` stops the reader too.
                 if done_tx.send((batch.input, batch.first, processed)).is_err() {
-                    return;
+                    return Ok(());
                 }
             }
+            Ok(())
         });
         let done_rx = done_rx; // dropped on return, which stops the other stages early
         for (input, first, processed) in &done_rx {
@@ -588,7 +604,9 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
             }
             observer.progress(&summary);
         }
-        Ok::<(), Error>(())
+        processing
+            .join()
+            .expect("the processing thread does not panic")
     });
     result?;
     writer.finish()?;

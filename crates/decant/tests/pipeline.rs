@@ -156,7 +156,8 @@ proptest! {
             job.filters = None;
             let s = if paragraph {
                 let cfg = dedup::paragraph::ParagraphConfig { min_chars: 20, ..Default::default() };
-                let plan = dedup::paragraph::plan(&job.inputs, &job.fields, &cfg, threads).unwrap();
+                let work = WorkDir::new(dir.path().join(format!("work{threads}")));
+                let plan = dedup::paragraph::plan(&job.inputs, &job.fields, &cfg, &work, threads).unwrap();
                 job.paragraphs = Some(std::sync::Arc::new(plan));
                 run(&job, &mut |_: &decant::read::RecordError| {}).unwrap()
             } else {

@@ -190,6 +190,20 @@ impl StageObserver for Stages {
     }
 }
 
+/// The work folder: under `--work-dir`, or in a temporary directory removed when the
+/// returned guard is dropped.
+fn work_dir(args: &DedupArgs) -> Result<(Option<tempfile::TempDir>, WorkDir)> {
+    if let Some(d) = &args.work_dir {
+        return Ok((None, WorkDir::new(d)));
+    }
+    let temp = tempfile::Builder::new()
+        .prefix("decant-dedup-")
+        .tempdir()
+        .context("cannot create a temporary work directory (use --work-dir)")?;
+    let work = WorkDir::new(temp.path());
+    Ok((Some(temp), work))
+}
+
 /// `--mode paragraph`: plan, then the pipeline with the plan.
 fn run_paragraphs(args: &DedupArgs, config: &DedupConfig, mut job: Job) -> Result<u8> {
     let start = std::time::Instant::now();
@@ -201,7 +215,8 @@ fn run_paragraphs(args: &DedupArgs, config: &DedupConfig, mut job: Job) -> Resul
     if !args.io.quiet {
         eprintln!("decant dedup: finding paragraphs that recur across documents");
     }
-    let plan = paragraph::plan(&job.inputs, &job.fields, &pconfig, job.threads)
+    let (_temp, work) = work_dir(args)?;
+    let plan = paragraph::plan(&job.inputs, &job.fields, &pconfig, &work, job.threads)
         .context("paragraph dedup failed")?;
     let plan = std::sync::Arc::new(plan);
     job.paragraphs = Some(plan.clone());
@@ -245,16 +260,7 @@ pub fn run(args: &DedupArgs) -> Result<u8> {
     if args.mode == "paragraph" {
         return run_paragraphs(args, &config, job);
     }
-    let temp;
-    let work = if let Some(d) = &args.work_dir {
-        WorkDir::new(d)
-    } else {
-        temp = tempfile::Builder::new()
-            .prefix("decant-dedup-")
-            .tempdir()
-            .context("cannot create a temporary work directory (use --work-dir)")?;
-        WorkDir::new(temp.path())
-    };
+    let (_temp, work) = work_dir(args)?;
     let start = std::time::Instant::now();
     let mut stages = Stages::new(args.io.quiet);
     let mut reporter = Reporter::new(args.io.quiet, "rejected");

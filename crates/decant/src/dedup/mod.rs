@@ -225,7 +225,7 @@ impl WorkDir {
     /// cannot feed an earlier run's files into this one.
     pub fn clear(&self) -> Result<()> {
         self.claim()?;
-        for sub in ["docs", "pairs", "runs"] {
+        for sub in ["docs", "pairs", "runs", "paragraphs"] {
             let d = self.root.join(sub);
             match std::fs::remove_dir_all(&d) {
                 Ok(()) => {}
@@ -255,6 +255,24 @@ impl WorkDir {
             }
         }
         Ok(())
+    }
+
+    /// Empties (or creates) `name/` in the work folder with the given subfolders.
+    pub(crate) fn fresh_subdirs(&self, name: &str, subs: &[&str]) -> Result<Vec<PathBuf>> {
+        self.claim()?;
+        let base = self.root.join(name);
+        match std::fs::remove_dir_all(&base) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&base, e)),
+        }
+        subs.iter()
+            .map(|s| {
+                let d = base.join(s);
+                std::fs::create_dir_all(&d).map_err(|e| Error::io(&d, e))?;
+                Ok(d)
+            })
+            .collect()
     }
 
     fn mkdirs(&self, bands: usize) -> Result<()> {

@@ -1,28 +1,39 @@
-//! Paragraph dedup across documents, the cc_net / dolma idea done deterministically.
+//! Paragraph dedup across documents, the cc_net / dolma idea done deterministically and
+//! within a memory budget.
 //!
-//! A **paragraph** is a non-blank line and two paragraphs are the same when their
-//! [fingerprints](crate::text::fingerprint) agree, as in repair. Two passes:
+//! A **paragraph** is a non-blank line and two paragraphs are the same when their 128-bit
+//! [fingerprints](crate::text::fingerprint128) agree (the characters repair compares). The
+//! work is done in passes that talk through sorted run files, like document dedup:
 //!
-//! 1. **Plan** (sequential in input order, fingerprints computed in parallel): for every
-//!    paragraph of at least `min_chars` normalized characters, the first document that has
-//!    it and the number of documents that have it.
-//! 2. **Apply** (in parallel, one document at a time, reading only the plan): a paragraph is
-//!    removed from every document but the first that has it (`duplicate_paragraph`), and,
-//!    when `boilerplate_docs` is set, from every document including the first once it
-//!    occurs in at least that many documents (`learned_boilerplate`). A document left with
-//!    no paragraph is dropped (`duplicate_paragraphs`).
+//! 1. **Plan** (fingerprints computed in parallel): every occurrence of a paragraph of at
+//!    least `min_chars` normalized characters, `(fingerprint, document, line)`, goes to
+//!    sorted runs, spilled whenever a quarter of the budget is reached.
+//! 2. **Count**: a merge of those runs finds, for each paragraph in two or more documents,
+//!    its first document (input order) and how many documents have it.
+//! 3. **Decide**: a second merge, joined with the counts, writes one decision per
+//!    occurrence to remove, sorted by document: every occurrence but the first
+//!    (`duplicate_paragraph`), and, when `boilerplate_docs` is set, every occurrence of a
+//!    paragraph found in at least that many documents (`learned_boilerplate`).
+//! 4. **Apply** (in the pipeline, documents in parallel): the decisions are read in
+//!    document order alongside the input, and each document loses the paragraphs its
+//!    decisions name. A document left with no paragraph is dropped (`duplicate_paragraphs`).
 //!
-//! Because the plan is complete before anything is removed, the result does not depend on
-//! thread count or batch boundaries. The plan holds one entry (about 40 bytes) per distinct
-//! long paragraph; it refuses to grow beyond the memory budget rather than forget entries.
+//! Nothing but buffers of bounded size and the report's sample of recurring paragraphs is
+//! held in memory, so any corpus fits; the result does not depend on thread count, batch
+//! boundaries or the memory limit.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::path::PathBuf;
 use std::sync::mpsc::sync_channel;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::doc_key;
+use super::runs::{self, Fixed, RunReader};
+use super::{doc_key, key_parts, WorkDir};
 use crate::pipeline::{reader_thread, Batch};
 use crate::read::{self, FieldNames, InputFile};
 use crate::text;
@@ -36,7 +47,7 @@ pub struct ParagraphConfig {
     /// A paragraph in at least this many documents is learned boilerplate, removed from
     /// all of them; `None` keeps its first occurrence like any other paragraph.
     pub boilerplate_docs: Option<u32>,
-    /// Memory budget for the plan, in bytes.
+    /// Memory budget in bytes for the plan's buffers.
     pub memory_limit: u64,
 }
 
@@ -50,27 +61,148 @@ impl Default for ParagraphConfig {
     }
 }
 
-/// Where a paragraph was first seen, and how many documents have it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Seen {
-    first: u64,
-    first_line: u64,
-    docs: u32,
+/// One occurrence of a long paragraph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Occurrence {
+    fp: u128,
+    doc: u64,
+    line: u64,
 }
 
-/// Approximate bytes per plan entry (key, value and the hash table's slack).
-const ENTRY_BYTES: u64 = 48;
+impl Fixed for Occurrence {
+    const SIZE: usize = 32;
+    fn encode(&self, out: &mut [u8]) {
+        out[..16].copy_from_slice(&self.fp.to_le_bytes());
+        out[16..24].copy_from_slice(&self.doc.to_le_bytes());
+        out[24..32].copy_from_slice(&self.line.to_le_bytes());
+    }
+    fn decode(b: &[u8]) -> Self {
+        Occurrence {
+            fp: u128::from_le_bytes(b[..16].try_into().expect("16 bytes")),
+            doc: u64::from_le_bytes(b[16..24].try_into().expect("8 bytes")),
+            line: u64::from_le_bytes(b[24..32].try_into().expect("8 bytes")),
+        }
+    }
+}
 
-/// The result of the first pass.
+/// A paragraph in two or more documents: its first document and how many have it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Group {
+    fp: u128,
+    first: u64,
+    first_line: u64,
+    docs: u64,
+}
+
+impl Fixed for Group {
+    const SIZE: usize = 40;
+    fn encode(&self, out: &mut [u8]) {
+        out[..16].copy_from_slice(&self.fp.to_le_bytes());
+        out[16..24].copy_from_slice(&self.first.to_le_bytes());
+        out[24..32].copy_from_slice(&self.first_line.to_le_bytes());
+        out[32..40].copy_from_slice(&self.docs.to_le_bytes());
+    }
+    fn decode(b: &[u8]) -> Self {
+        let u = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        Group {
+            fp: u128::from_le_bytes(b[..16].try_into().expect("16 bytes")),
+            first: u(16),
+            first_line: u(24),
+            docs: u(32),
+        }
+    }
+}
+
+/// One paragraph to remove from one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Decision {
+    doc: u64,
+    fp: u128,
+    first: u64,
+    first_line: u64,
+    docs: u64,
+    boilerplate: bool,
+}
+
+impl Fixed for Decision {
+    const SIZE: usize = 49;
+    fn encode(&self, out: &mut [u8]) {
+        out[..8].copy_from_slice(&self.doc.to_le_bytes());
+        out[8..24].copy_from_slice(&self.fp.to_le_bytes());
+        out[24..32].copy_from_slice(&self.first.to_le_bytes());
+        out[32..40].copy_from_slice(&self.first_line.to_le_bytes());
+        out[40..48].copy_from_slice(&self.docs.to_le_bytes());
+        out[48] = u8::from(self.boilerplate);
+    }
+    fn decode(b: &[u8]) -> Self {
+        let u = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        Decision {
+            doc: u(0),
+            fp: u128::from_le_bytes(b[8..24].try_into().expect("16 bytes")),
+            first: u(24),
+            first_line: u(32),
+            docs: u(40),
+            boilerplate: b[48] != 0,
+        }
+    }
+}
+
+/// Collects records and writes them as sorted runs whenever the buffer reaches its budget.
+struct Spiller<T> {
+    dir: PathBuf,
+    buf: Vec<T>,
+    budget: usize,
+    runs: Vec<PathBuf>,
+}
+
+impl<T: Fixed> Spiller<T> {
+    fn new(dir: PathBuf, budget: usize) -> Self {
+        Spiller {
+            dir,
+            buf: Vec::new(),
+            budget: budget.max(1),
+            runs: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, r: T) -> Result<()> {
+        self.buf.push(r);
+        if self.buf.capacity() * std::mem::size_of::<T>() >= self.budget {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    fn spill(&mut self) -> Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let path = self.dir.join(format!("{:06}.run", self.runs.len()));
+        runs::write_run(&path, &mut self.buf)?;
+        self.buf = Vec::new();
+        self.runs.push(path);
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Vec<PathBuf>> {
+        self.spill()?;
+        Ok(self.runs)
+    }
+}
+
+/// The plan: the sorted decision runs, and what the report needs.
 #[derive(Debug, Clone, Default)]
 pub struct ParagraphPlan {
-    seen: FxHashMap<u64, Seen>,
     min_chars: usize,
-    boilerplate_docs: Option<u32>,
-    files: Vec<std::sync::Arc<str>>,
-    /// The text of paragraphs found in at least [`REPORT_DOCS`] documents (at most
-    /// [`REPORT_MAX`]), for the report of recurring lines.
-    texts: FxHashMap<u64, String>,
+    files: Vec<Arc<str>>,
+    decisions: Vec<PathBuf>,
+    recurring: Vec<(String, u64)>,
+    /// Long paragraph occurrences seen.
+    pub occurrences: u64,
+    /// Distinct long paragraphs found in two or more documents.
+    pub repeated: u64,
+    /// Occurrences to remove.
+    pub removals: u64,
 }
 
 /// One paragraph removed from a document. `lines` count lines of the text the paragraph
@@ -86,13 +218,18 @@ pub struct ParagraphEdit {
     /// The document that has it first, as `file:line`.
     pub first_seen: String,
     /// How many documents have it.
-    pub documents: u32,
+    pub documents: u64,
 }
 
-/// Fingerprints of a document's long paragraphs, each once, with the byte range of its
+/// The long paragraphs of a document, each once: fingerprint and the byte range of its
 /// first occurrence.
-fn long_paragraphs(text: &str, min_chars: usize, norm: &mut String) -> Vec<(u64, usize, usize)> {
-    let mut out: Vec<(u64, usize, usize)> = text::lines(text)
+fn long_paragraphs(
+    text: &str,
+    min_chars: usize,
+    norm: &mut String,
+    buf: &mut Vec<u8>,
+) -> Vec<(u128, usize, usize)> {
+    let mut out: Vec<(u128, usize, usize)> = text::lines(text)
         .filter_map(|l| {
             let t = l.text(text);
             if text::is_blank(t) {
@@ -103,7 +240,7 @@ fn long_paragraphs(text: &str, min_chars: usize, norm: &mut String) -> Vec<(u64,
             if text::char_count(norm) < min_chars {
                 return None;
             }
-            text::fingerprint(norm).map(|fp| (fp, l.start, l.end))
+            text::fingerprint128(norm, buf).map(|fp| (fp, l.start, l.end))
         })
         .collect();
     out.sort_by_key(|p| p.0); // stable: the first occurrence stays first
@@ -111,33 +248,66 @@ fn long_paragraphs(text: &str, min_chars: usize, norm: &mut String) -> Vec<(u64,
     out
 }
 
-/// A read document: its line, its text and its long paragraphs.
-type Found = (u64, String, Vec<(u64, usize, usize)>);
+/// A count-min sketch of how many documents have each paragraph: it picks, in one pass and
+/// fixed memory, the paragraphs whose text the report may need.
+struct Sketch {
+    rows: Vec<Vec<u16>>,
+}
 
-/// How many documents a paragraph must be in for its text to be kept for the report.
-const REPORT_DOCS: u32 = 3;
-/// At most this many recurring paragraphs keep their text for the report.
+const SKETCH_BITS: u32 = 18;
+/// A paragraph's text is kept for the report once the sketch counts it this often.
+const REPORT_DOCS: u16 = 3;
+/// At most this many texts are kept for the report.
 const REPORT_MAX: usize = 10_000;
 
-/// Pass 1: reads every input and plans which paragraphs go.
+impl Sketch {
+    fn new() -> Self {
+        Sketch {
+            rows: vec![vec![0u16; 1 << SKETCH_BITS]; 4],
+        }
+    }
+
+    /// Counts one more document for `fp`; returns the new estimate.
+    fn add(&mut self, fp: u128) -> u16 {
+        let mut min = u16::MAX;
+        for (i, row) in self.rows.iter_mut().enumerate() {
+            // Row i uses bits 32i.. of the fingerprint.
+            let bits = fp.to_le_bytes();
+            let word = u32::from_le_bytes(bits[4 * i..4 * i + 4].try_into().expect("4 bytes"));
+            let slot = usize::try_from(word & ((1 << SKETCH_BITS) - 1)).expect("fits");
+            row[slot] = row[slot].saturating_add(1);
+            min = min.min(row[slot]);
+        }
+        min
+    }
+}
+
+/// Passes 1 to 3: reads every input and writes the decisions into `work`.
+#[allow(clippy::too_many_lines)]
 pub fn plan(
     inputs: &[InputFile],
     fields: &FieldNames,
     config: &ParagraphConfig,
+    work: &WorkDir,
     threads: usize,
 ) -> Result<ParagraphPlan> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Config(format!("thread pool: {e}")))?;
+    let dirs = work.fresh_subdirs("paragraphs", &["occurrences", "groups", "decisions"])?;
+    let budget = usize::try_from(config.memory_limit / 4).unwrap_or(usize::MAX);
+    let mut occurrences = Spiller::<Occurrence>::new(dirs[0].clone(), budget);
     let mut plan = ParagraphPlan {
         min_chars: config.min_chars,
-        boilerplate_docs: config.boilerplate_docs,
         files: inputs.iter().map(|i| i.display.clone()).collect(),
         ..ParagraphPlan::default()
     };
+    let mut sketch = Sketch::new();
+    let mut texts: FxHashMap<u128, String> = FxHashMap::default();
+
+    // Pass 1: occurrences.
     let (tx, rx) = sync_channel::<Batch>(4);
-    let max_entries = config.memory_limit / ENTRY_BYTES;
     std::thread::scope(|s| {
         s.spawn(move || reader_thread(inputs, &tx));
         for batch in &rx {
@@ -146,111 +316,232 @@ pub fn plan(
                 batch
                     .items
                     .into_par_iter()
-                    .map_init(String::new, |norm, item| {
-                        let doc = item.and_then(|raw| read::parse(input, raw, fields)).ok()?;
-                        let found = long_paragraphs(&doc.text, config.min_chars, norm);
-                        Some((doc.origin.line, doc.text, found))
-                    })
+                    .map_init(
+                        || (String::new(), Vec::new()),
+                        |(norm, buf), item| {
+                            let doc = item.and_then(|raw| read::parse(input, raw, fields)).ok()?;
+                            let found = long_paragraphs(&doc.text, config.min_chars, norm, buf);
+                            Some((doc.origin.line, doc.text, found))
+                        },
+                    )
                     .collect()
             });
             for (i, d) in docs.into_iter().enumerate() {
                 let Some((line, text, found)) = d else {
                     continue;
                 };
-                let key = doc_key(batch.input, batch.first + i as u64);
+                let doc = doc_key(batch.input, batch.first + i as u64);
                 for (fp, start, end) in found {
-                    let e = plan.seen.entry(fp).or_insert(Seen {
-                        first: key,
-                        first_line: line,
-                        docs: 0,
-                    });
-                    e.docs = e.docs.saturating_add(1);
-                    if e.docs == REPORT_DOCS && plan.texts.len() < REPORT_MAX {
-                        plan.texts.insert(fp, text[start..end].to_owned());
+                    plan.occurrences += 1;
+                    occurrences.push(Occurrence { fp, doc, line })?;
+                    if sketch.add(fp) == REPORT_DOCS && texts.len() < REPORT_MAX {
+                        texts
+                            .entry(fp)
+                            .or_insert_with(|| text[start..end].to_owned());
                     }
                 }
             }
-            if plan.seen.len() as u64 > max_entries {
-                return Err(Error::Config(format!(
-                    "paragraph dedup needs more than its memory budget ({} MiB for {} distinct paragraphs so far); raise the memory limit",
-                    config.memory_limit >> 20,
-                    plan.seen.len()
-                )));
+        }
+        Ok::<(), Error>(())
+    })?;
+    let occurrence_runs = occurrences.finish()?;
+
+    // Pass 2: the paragraphs in two or more documents, with their first document and count.
+    let mut groups = Spiller::<Group>::new(dirs[1].clone(), budget);
+    let mut current: Option<Group> = None;
+    let mut recurring: Vec<(u64, u64, u128)> = Vec::new();
+    let mut close = |g: Group, groups: &mut Spiller<Group>| -> Result<()> {
+        if g.docs >= 2 {
+            if g.docs >= u64::from(REPORT_DOCS) && texts.contains_key(&g.fp) {
+                recurring.push((g.docs, g.first, g.fp));
+            }
+            groups.push(g)?;
+        }
+        Ok(())
+    };
+    runs::merge::<Occurrence>(&occurrence_runs, |o| {
+        match &mut current {
+            Some(g) if g.fp == o.fp => g.docs += 1,
+            _ => {
+                if let Some(g) = current.take() {
+                    close(g, &mut groups)?;
+                }
+                current = Some(Group {
+                    fp: o.fp,
+                    first: o.doc,
+                    first_line: o.line,
+                    docs: 1,
+                });
             }
         }
         Ok(())
     })?;
+    if let Some(g) = current.take() {
+        close(g, &mut groups)?;
+    }
+    let group_runs = groups.finish()?;
+    recurring.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    recurring.truncate(20);
+    plan.recurring = recurring
+        .into_iter()
+        .map(|(docs, _, fp)| (texts[&fp].clone(), docs))
+        .collect();
+    drop(texts);
+
+    // Pass 3: one decision per occurrence to remove, sorted by document.
+    let mut decisions = Spiller::<Decision>::new(dirs[2].clone(), budget);
+    let mut group_iter = Merged::<Group>::open(&group_runs)?;
+    let mut group = group_iter.next_record()?;
+    runs::merge::<Occurrence>(&occurrence_runs, |o| {
+        while group.is_some_and(|g| g.fp < o.fp) {
+            group = group_iter.next_record()?;
+        }
+        let Some(g) = group.filter(|g| g.fp == o.fp) else {
+            return Ok(());
+        };
+        plan.repeated += u64::from(g.first == o.doc);
+        let boilerplate = config
+            .boilerplate_docs
+            .is_some_and(|k| g.docs >= u64::from(k));
+        if boilerplate || o.doc != g.first {
+            plan.removals += 1;
+            decisions.push(Decision {
+                doc: o.doc,
+                fp: o.fp,
+                first: g.first,
+                first_line: g.first_line,
+                docs: g.docs,
+                boilerplate,
+            })?;
+        }
+        Ok(())
+    })?;
+    plan.decisions = decisions.finish()?;
+    for p in occurrence_runs.iter().chain(&group_runs) {
+        std::fs::remove_file(p).map_err(|e| Error::io(p, e))?;
+    }
     Ok(plan)
 }
 
-impl ParagraphPlan {
-    /// Distinct long paragraphs seen.
-    pub fn len(&self) -> usize {
-        self.seen.len()
-    }
+/// A read document: its line, its text and its long paragraphs.
+type Found = (u64, String, Vec<(u128, usize, usize)>);
 
-    /// Whether no long paragraph was seen.
-    pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
-    }
+/// A k-way merge of sorted runs, read one record at a time.
+pub struct Merged<T> {
+    readers: Vec<RunReader<T>>,
+    heap: BinaryHeap<Reverse<(T, usize)>>,
+}
 
-    /// The paragraphs found in the most documents (at least 3), most frequent first (ties
-    /// by first occurrence): `(text, documents)`. These are the corpus's learned
-    /// boilerplate candidates.
-    pub fn recurring(&self, top: usize) -> Vec<(&str, u32)> {
-        let mut v: Vec<(&str, u32, u64)> = self
-            .texts
+impl<T: Fixed> Merged<T> {
+    /// Opens the runs in `paths`.
+    pub fn open(paths: &[PathBuf]) -> Result<Self> {
+        let mut readers = paths
             .iter()
-            .filter_map(|(fp, t)| self.seen.get(fp).map(|s| (t.as_str(), s.docs, s.first)))
-            .collect();
-        v.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)).then(a.0.cmp(b.0)));
-        v.truncate(top);
-        v.into_iter().map(|(t, d, _)| (t, d)).collect()
+            .map(|p| RunReader::<T>::open(p))
+            .collect::<Result<Vec<_>>>()?;
+        let mut heap = BinaryHeap::with_capacity(readers.len());
+        for (i, r) in readers.iter_mut().enumerate() {
+            if let Some(e) = r.next_record()? {
+                heap.push(Reverse((e, i)));
+            }
+        }
+        Ok(Merged { readers, heap })
     }
 
-    /// Pass 2 for one document (key `key`): the text without its removed paragraphs and
-    /// the removals, or `None` when nothing is removed.
-    pub fn apply(&self, key: u64, doc: &str) -> Option<(String, Vec<ParagraphEdit>)> {
+    /// The next record in order.
+    pub fn next_record(&mut self) -> Result<Option<T>> {
+        let Some(Reverse((e, i))) = self.heap.pop() else {
+            return Ok(None);
+        };
+        if let Some(next) = self.readers[i].next_record()? {
+            self.heap.push(Reverse((next, i)));
+        }
+        Ok(Some(e))
+    }
+
+    /// The next record, without taking it.
+    fn peek(&self) -> Option<&T> {
+        self.heap.peek().map(|r| &r.0 .0)
+    }
+}
+
+/// Reads the decisions in document order, a batch of documents at a time.
+pub struct DecisionCursor {
+    merged: Merged<Decision>,
+}
+
+impl DecisionCursor {
+    /// Every decision for documents with keys below `end` not taken yet, in order.
+    pub fn take_before(&mut self, end: u64) -> Result<Vec<Decision>> {
+        let mut out = Vec::new();
+        while self.merged.peek().is_some_and(|d| d.doc < end) {
+            out.extend(self.merged.next_record()?);
+        }
+        Ok(out)
+    }
+}
+
+impl ParagraphPlan {
+    /// A cursor over the decisions, for one pass over the inputs in order.
+    pub fn cursor(&self) -> Result<DecisionCursor> {
+        Ok(DecisionCursor {
+            merged: Merged::open(&self.decisions)?,
+        })
+    }
+
+    /// The paragraphs found in the most documents (at least 3, as far as the plan kept
+    /// their text), most frequent first: `(text, documents)`. These are the corpus's
+    /// learned boilerplate candidates.
+    pub fn recurring(&self, top: usize) -> Vec<(&str, u64)> {
+        self.recurring
+            .iter()
+            .take(top)
+            .map(|(t, d)| (t.as_str(), *d))
+            .collect()
+    }
+
+    /// Pass 4 for one document: the text without the paragraphs its `decisions` (all with
+    /// this document's key) name, and the removals; `None` when nothing is removed.
+    pub fn apply(&self, doc: &str, decisions: &[Decision]) -> Option<(String, Vec<ParagraphEdit>)> {
+        if decisions.is_empty() {
+            return None;
+        }
         let mut norm = String::new();
-        let units: Vec<(text::Line, bool, Option<ParagraphEdit>)> = text::lines(doc)
+        let mut buf = Vec::new();
+        let units: Vec<(text::Line, Option<ParagraphEdit>)> = text::lines(doc)
             .filter(|l| !text::is_blank(l.text(doc)))
             .map(|line| {
                 let t = line.text(doc);
                 norm.clear();
                 text::normalize_into(t, &mut norm);
                 let edit = (text::char_count(&norm) >= self.min_chars)
-                    .then(|| text::fingerprint(&norm))
+                    .then(|| text::fingerprint128(&norm, &mut buf))
                     .flatten()
-                    .and_then(|fp| self.seen.get(&fp))
-                    .and_then(|s| {
-                        let boilerplate = self.boilerplate_docs.is_some_and(|k| s.docs >= k);
-                        (boilerplate || s.first != key).then(|| ParagraphEdit {
-                            reason: if boilerplate {
-                                "learned_boilerplate"
-                            } else {
-                                "duplicate_paragraph"
-                            },
-                            lines: [line.number, line.number],
-                            text: t.to_owned(),
-                            first_seen: format!(
-                                "{}:{}",
-                                self.files
-                                    .get(super::key_parts(s.first).0)
-                                    .map_or("?", |f| &**f),
-                                s.first_line
-                            ),
-                            documents: s.docs,
-                        })
+                    .and_then(|fp| decisions.iter().find(|d| d.fp == fp))
+                    .map(|d| ParagraphEdit {
+                        reason: if d.boilerplate {
+                            "learned_boilerplate"
+                        } else {
+                            "duplicate_paragraph"
+                        },
+                        lines: [line.number, line.number],
+                        text: t.to_owned(),
+                        first_seen: format!(
+                            "{}:{}",
+                            self.files.get(key_parts(d.first).0).map_or("?", |f| &**f),
+                            d.first_line
+                        ),
+                        documents: d.docs,
                     });
-                (line, edit.is_none(), edit)
+                (line, edit)
             })
             .collect();
-        if units.iter().all(|u| u.1) {
+        if units.iter().all(|u| u.1.is_none()) {
             return None;
         }
         let n = units.len();
+        let kept: Vec<usize> = (0..n).filter(|&i| units[i].1.is_none()).collect();
         let mut out = String::with_capacity(doc.len());
-        let kept: Vec<usize> = (0..n).filter(|&i| units[i].1).collect();
         if !kept.is_empty() {
             out.push_str(&doc[..units[0].0.start]);
         }
@@ -263,9 +554,16 @@ impl ParagraphPlan {
                 out.push_str(&doc[units[u].0.end..units[u + 1].0.start]);
             }
         }
-        let edits = units.into_iter().filter_map(|u| u.2).collect();
+        let edits = units.into_iter().filter_map(|u| u.1).collect();
         Some((out, edits))
     }
+}
+
+/// The decisions of document `key` in a batch's decisions (sorted by document).
+pub fn decisions_of(batch: &[Decision], key: u64) -> &[Decision] {
+    let lo = batch.partition_point(|d| d.doc < key);
+    let hi = batch.partition_point(|d| d.doc <= key);
+    &batch[lo..hi]
 }
 
 #[cfg(test)]
@@ -278,6 +576,7 @@ mod tests {
     const P3: &str = "Residents on the east bank were told to move cars to higher ground before the second crest arrives.";
 
     fn corpus(dir: &std::path::Path, docs: &[String]) -> Vec<InputFile> {
+        std::fs::create_dir_all(dir).unwrap();
         let p = dir.join("c.jsonl");
         let mut f = std::fs::File::create(&p).unwrap();
         for (i, d) in docs.iter().enumerate() {
@@ -291,6 +590,25 @@ mod tests {
         read::expand_inputs(&[p]).unwrap()
     }
 
+    type Applied = Vec<Option<(String, Vec<ParagraphEdit>)>>;
+
+    /// Plans, then applies to every document in order: (text, edits) per document.
+    fn run(
+        dir: &std::path::Path,
+        docs: &[String],
+        config: &ParagraphConfig,
+    ) -> (ParagraphPlan, Applied) {
+        let inputs = corpus(dir, docs);
+        let work = WorkDir::new(dir.join("work"));
+        let plan = plan(&inputs, &FieldNames::default(), config, &work, 2).unwrap();
+        let mut cursor = plan.cursor().unwrap();
+        let all = cursor.take_before(u64::MAX).unwrap();
+        let out = (0..docs.len())
+            .map(|i| plan.apply(&docs[i], decisions_of(&all, doc_key(0, i as u64))))
+            .collect();
+        (plan, out)
+    }
+
     #[test]
     fn later_copies_lose_the_paragraph_and_say_where_it_was_first() {
         let dir = tempfile::tempdir().unwrap();
@@ -299,46 +617,28 @@ mod tests {
             format!("Headline two\n\n{P3}\n\n{P1}\n\n{P2}"),
             format!("{P1}\n{P2}\n"),
         ];
-        let inputs = corpus(dir.path(), &docs);
-        let plan = plan(
-            &inputs,
-            &FieldNames::default(),
-            &ParagraphConfig::default(),
-            2,
-        )
-        .unwrap();
-        assert_eq!(plan.len(), 3);
-        assert!(plan.apply(doc_key(0, 0), &docs[0]).is_none());
-        let (text, edits) = plan.apply(doc_key(0, 1), &docs[1]).unwrap();
+        let (plan, out) = run(dir.path(), &docs, &ParagraphConfig::default());
+        assert_eq!((plan.occurrences, plan.repeated, plan.removals), (7, 2, 4));
+        assert!(out[0].is_none());
+        let (text, edits) = out[1].clone().unwrap();
         assert_eq!(text, format!("Headline two\n\n{P3}"));
         let got: Vec<_> = edits
             .iter()
-            .map(|e| (e.reason, e.lines, e.first_seen.as_str(), e.documents))
+            .map(|e| (e.reason, e.lines, e.first_seen.clone(), e.documents))
             .collect();
-        let file = inputs[0].display.to_string();
+        let file = dir.path().join("c.jsonl").display().to_string();
         assert_eq!(
             got,
             [
-                (
-                    "duplicate_paragraph",
-                    [5, 5],
-                    format!("{file}:1").as_str(),
-                    3
-                ),
-                (
-                    "duplicate_paragraph",
-                    [7, 7],
-                    format!("{file}:1").as_str(),
-                    3
-                ),
+                ("duplicate_paragraph", [5, 5], format!("{file}:1"), 3),
+                ("duplicate_paragraph", [7, 7], format!("{file}:1"), 3),
             ]
         );
         // Everything in the third document was seen before: nothing is left.
-        let (text, edits) = plan.apply(doc_key(0, 2), &docs[2]).unwrap();
+        let (text, edits) = out[2].clone().unwrap();
         assert_eq!(text, "");
         assert_eq!(edits.len(), 2);
-        let rec = plan.recurring(10);
-        assert_eq!(rec, [(P1, 3), (P2, 3)]);
+        assert_eq!(plan.recurring(10), [(P1, 3), (P2, 3)]);
     }
 
     #[test]
@@ -349,31 +649,57 @@ mod tests {
             format!("{P3}\n{P1}"),
             format!("{P1}\nShort"),
         ];
-        let inputs = corpus(dir.path(), &docs);
         let config = ParagraphConfig {
             boilerplate_docs: Some(3),
             ..ParagraphConfig::default()
         };
-        let plan = plan(&inputs, &FieldNames::default(), &config, 1).unwrap();
-        let (text, edits) = plan.apply(doc_key(0, 0), &docs[0]).unwrap();
+        let (_, out) = run(dir.path(), &docs, &config);
+        let (text, edits) = out[0].clone().unwrap();
         assert_eq!(text, P2);
         assert_eq!(edits[0].reason, "learned_boilerplate");
         assert_eq!(edits[0].documents, 3);
         // A short paragraph is never removed, however often it recurs.
-        let (text, _) = plan.apply(doc_key(0, 2), &docs[2]).unwrap();
+        let (text, _) = out[2].clone().unwrap();
         assert_eq!(text, "Short");
     }
 
     #[test]
-    fn the_plan_refuses_to_outgrow_its_budget() {
+    fn a_tiny_memory_budget_spills_and_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let docs: Vec<String> = (0..50).map(|i| format!("{P2} {i}")).collect();
-        let inputs = corpus(dir.path(), &docs);
-        let config = ParagraphConfig {
-            memory_limit: 10 * ENTRY_BYTES,
+        let docs: Vec<String> = (0..60)
+            .map(|i| match i % 4 {
+                0 => format!("{P1}\n{P2} {}", i / 8),
+                1 => format!("{P3}\nline {i}"),
+                2 => format!("{P2} {}\n{P1}", i / 8),
+                _ => format!("{P3}\n{P1}\n{P2}"),
+            })
+            .collect();
+        let big = run(&dir.path().join("big"), &docs, &ParagraphConfig::default());
+        let tiny_config = ParagraphConfig {
+            memory_limit: 64,
             ..ParagraphConfig::default()
         };
-        let err = plan(&inputs, &FieldNames::default(), &config, 1).unwrap_err();
-        assert!(err.to_string().contains("memory budget"), "{err}");
+        let tiny = run(&dir.path().join("tiny"), &docs, &tiny_config);
+        assert!(
+            tiny.0.decisions.len() > 1,
+            "the decisions spilled to several runs"
+        );
+        // The same edits, up to the corpus's folder in `first_seen`.
+        let strip = |v: Applied, dir: &str| {
+            let mut v = v;
+            for (_, edits) in v.iter_mut().flatten() {
+                for e in edits {
+                    e.first_seen = e.first_seen.replace(dir, "");
+                }
+            }
+            v
+        };
+        let (big_dir, tiny_dir) = (dir.path().join("big"), dir.path().join("tiny"));
+        assert_eq!(
+            strip(big.1, big_dir.to_str().unwrap()),
+            strip(tiny.1, tiny_dir.to_str().unwrap())
+        );
+        assert_eq!(big.0.removals, tiny.0.removals);
+        assert!(big.0.removals > 50);
     }
 }

@@ -1,8 +1,9 @@
-//! Sorted run files and their k-way merge: how the sign stage hands band keys to the bucket
-//! stage without either holding the whole corpus in memory.
+//! Sorted run files and their k-way merge: how the stages hand records to each other without
+//! any of them holding the whole corpus in memory.
 //!
-//! A run file is a sequence of little-endian `(key: u128, doc: u64)` entries, sorted by key
-//! then document. A pair file is a sequence of `(anchor: u64, doc: u64)` entries.
+//! A run file is a sequence of fixed-size little-endian records ([`Fixed`]), sorted. The
+//! sign stage's records are `(key: u128, doc: u64)` [`Entry`]s; a pair file is a sequence of
+//! `(anchor: u64, doc: u64)` entries.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -24,59 +25,101 @@ pub struct Entry {
     pub doc: u64,
 }
 
-/// Sorts `entries` and writes them to `path` as one run.
-pub fn write_run(path: &Path, entries: &mut [Entry]) -> Result<()> {
-    entries.sort_unstable();
+/// A record of a run file: fixed size, little-endian, ordered as the file is sorted.
+pub trait Fixed: Ord + Copy {
+    /// Bytes per record.
+    const SIZE: usize;
+    /// Writes the record into `out` (`SIZE` bytes).
+    fn encode(&self, out: &mut [u8]);
+    /// Reads a record from `b` (`SIZE` bytes).
+    fn decode(b: &[u8]) -> Self;
+}
+
+impl Fixed for Entry {
+    const SIZE: usize = ENTRY;
+    fn encode(&self, out: &mut [u8]) {
+        out[..16].copy_from_slice(&self.key.to_le_bytes());
+        out[16..24].copy_from_slice(&self.doc.to_le_bytes());
+    }
+    fn decode(b: &[u8]) -> Self {
+        Entry {
+            key: u128::from_le_bytes(b[..16].try_into().expect("16 bytes")),
+            doc: u64::from_le_bytes(b[16..24].try_into().expect("8 bytes")),
+        }
+    }
+}
+
+/// Sorts `records` and writes them to `path` as one run.
+pub fn write_run<T: Fixed>(path: &Path, records: &mut [T]) -> Result<()> {
+    records.sort_unstable();
     let file = File::create(path).map_err(|e| Error::io(path, e))?;
     let mut w = BufWriter::with_capacity(1 << 16, file);
-    for e in entries.iter() {
-        let mut buf = [0u8; ENTRY];
-        buf[..16].copy_from_slice(&e.key.to_le_bytes());
-        buf[16..].copy_from_slice(&e.doc.to_le_bytes());
+    let mut buf = vec![0u8; T::SIZE];
+    for r in records.iter() {
+        r.encode(&mut buf);
         w.write_all(&buf).map_err(|e| Error::io(path, e))?;
     }
     w.flush().map_err(|e| Error::io(path, e))
 }
 
-struct RunReader {
+/// Reads the records of one run file in order.
+pub struct RunReader<T> {
     path: PathBuf,
     r: BufReader<File>,
+    buf: Vec<u8>,
+    _t: std::marker::PhantomData<T>,
 }
 
-impl RunReader {
-    fn next(&mut self) -> Result<Option<Entry>> {
-        let mut buf = [0u8; ENTRY];
-        match self.r.read_exact(&mut buf) {
-            Ok(()) => Ok(Some(Entry {
-                key: u128::from_le_bytes(buf[..16].try_into().expect("16 bytes")),
-                doc: u64::from_le_bytes(buf[16..].try_into().expect("8 bytes")),
-            })),
+impl<T: Fixed> RunReader<T> {
+    /// Opens `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let f = File::open(path).map_err(|e| Error::io(path, e))?;
+        Ok(RunReader {
+            path: path.to_owned(),
+            r: BufReader::with_capacity(1 << 16, f),
+            buf: vec![0u8; T::SIZE],
+            _t: std::marker::PhantomData,
+        })
+    }
+
+    /// The next record, or `None` at the end.
+    pub fn next_record(&mut self) -> Result<Option<T>> {
+        match self.r.read_exact(&mut self.buf) {
+            Ok(()) => Ok(Some(T::decode(&self.buf))),
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
             Err(e) => Err(Error::io(&self.path, e)),
         }
     }
 }
 
-/// Merges the sorted runs in `paths` and calls `group` once per key shared by two or more
-/// documents, with the documents in ascending order. Memory: one buffer per run.
-pub fn merge_groups(paths: &[PathBuf], mut group: impl FnMut(&[u64]) -> Result<()>) -> Result<()> {
-    let mut readers = Vec::with_capacity(paths.len());
-    for p in paths {
-        let f = File::open(p).map_err(|e| Error::io(p, e))?;
-        readers.push(RunReader {
-            path: p.clone(),
-            r: BufReader::with_capacity(1 << 16, f),
-        });
-    }
+/// Merges the sorted runs in `paths`, calling `each` with every record in order. Memory:
+/// one buffer per run.
+pub fn merge<T: Fixed>(paths: &[PathBuf], mut each: impl FnMut(T) -> Result<()>) -> Result<()> {
+    let mut readers = paths
+        .iter()
+        .map(|p| RunReader::<T>::open(p))
+        .collect::<Result<Vec<_>>>()?;
     let mut heap = BinaryHeap::with_capacity(readers.len());
     for (i, r) in readers.iter_mut().enumerate() {
-        if let Some(e) = r.next()? {
+        if let Some(e) = r.next_record()? {
             heap.push(Reverse((e, i)));
         }
     }
+    while let Some(Reverse((e, i))) = heap.pop() {
+        each(e)?;
+        if let Some(next) = readers[i].next_record()? {
+            heap.push(Reverse((next, i)));
+        }
+    }
+    Ok(())
+}
+
+/// Merges the sorted runs in `paths` and calls `group` once per key shared by two or more
+/// documents, with the documents in ascending order. Memory: one buffer per run.
+pub fn merge_groups(paths: &[PathBuf], mut group: impl FnMut(&[u64]) -> Result<()>) -> Result<()> {
     let mut current: Option<u128> = None;
     let mut docs: Vec<u64> = Vec::new();
-    while let Some(Reverse((e, i))) = heap.pop() {
+    merge::<Entry>(paths, |e| {
         if current != Some(e.key) {
             if docs.len() > 1 {
                 group(&docs)?;
@@ -89,10 +132,8 @@ pub fn merge_groups(paths: &[PathBuf], mut group: impl FnMut(&[u64]) -> Result<(
         if docs.last() != Some(&e.doc) {
             docs.push(e.doc);
         }
-        if let Some(next) = readers[i].next()? {
-            heap.push(Reverse((next, i)));
-        }
-    }
+        Ok(())
+    })?;
     if docs.len() > 1 {
         group(&docs)?;
     }

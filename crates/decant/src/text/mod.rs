@@ -388,6 +388,16 @@ pub fn fingerprint(norm: &str) -> Option<u64> {
     })
 }
 
+/// A 128-bit [fingerprint] (XXH3-128 of the same characters), for tables that cannot
+/// confirm a match against the text; `buf` is scratch space.
+pub fn fingerprint128(norm: &str, buf: &mut Vec<u8>) -> Option<u128> {
+    buf.clear();
+    buf.extend(printed(norm));
+    let alnum = norm.bytes().any(|b| b.is_ascii_alphanumeric())
+        || (!norm.is_ascii() && norm.chars().any(char::is_alphanumeric));
+    alnum.then(|| xxhash_rust::xxh3::xxh3_128(buf))
+}
+
 /// Whether two texts have the same [fingerprint] (compared exactly, not by hash).
 pub fn same_fingerprint(a: &str, b: &str) -> bool {
     let (na, nb) = (normalize(a), normalize(b));
