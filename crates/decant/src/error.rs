@@ -6,14 +6,14 @@ use std::path::PathBuf;
 /// they are [`crate::read::RecordError`]s, set aside while the run goes on.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// An I/O error on a named file.
-    #[error("{path}: {source}")]
+    /// An I/O error on a named file. The cause is part of the message (and not also a
+    /// `source`, so that error chains do not print it twice).
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
         /// What went wrong.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// An input or output that decant cannot handle.
     #[error("{path}: {message}")]
@@ -33,7 +33,7 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error: source,
         }
     }
 }

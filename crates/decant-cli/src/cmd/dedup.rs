@@ -257,6 +257,36 @@ pub fn run(args: &DedupArgs) -> Result<u8> {
     }
     let config = config(args)?;
     let job = job(args)?;
+    let unused: Vec<&str> = match args.mode.as_str() {
+        "paragraph" => [
+            (args.clusters.is_some(), "--clusters"),
+            (args.keep != "first", "--keep"),
+            (args.verify, "--verify"),
+            (args.threshold.is_some(), "--threshold"),
+            (
+                args.bands.is_some() || args.rows.is_some(),
+                "--bands/--rows",
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(given, name)| given.then_some(name))
+        .collect(),
+        "exact" => [
+            (args.verify, "--verify"),
+            (args.threshold.is_some(), "--threshold"),
+        ]
+        .into_iter()
+        .filter_map(|(given, name)| given.then_some(name))
+        .collect(),
+        _ => Vec::new(),
+    };
+    if !unused.is_empty() {
+        eprintln!(
+            "decant: note: ignored in --mode {}: {}",
+            args.mode,
+            unused.join(", ")
+        );
+    }
     if args.mode == "paragraph" {
         return run_paragraphs(args, &config, job);
     }

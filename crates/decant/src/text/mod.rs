@@ -120,7 +120,7 @@ const WORD_CLASS: [u8; 256] = {
 /// Calls `f` with each word of `text`, in order: the same words as [`words`], found with
 /// a byte table for ASCII and by decoding the character otherwise.
 #[inline]
-pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
     let b = text.as_bytes();
     let n = b.len();
     // Whether the (non-ASCII) character at `i` is a word character, and its length.
