@@ -343,6 +343,12 @@ impl<F: FnMut(&RecordError)> Observer for F {
 #[allow(clippy::too_many_lines)]
 pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
     check_destination(job)?;
+    if job.paragraphs.is_some() && job.repair.is_some() {
+        // The plan was made from the texts as read; repaired texts could miss its decisions.
+        return Err(Error::Config(
+            "paragraph dedup and repair cannot run in the same job: repair first, then plan on its output".into(),
+        ));
+    }
     if (job.filters.is_some() || job.removals.is_some()) && job.rejects.is_none() {
         return Err(Error::Config(
             "a job that drops documents needs a rejects file for them".into(),

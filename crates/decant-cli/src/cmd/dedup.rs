@@ -216,6 +216,7 @@ fn run_paragraphs(args: &DedupArgs, config: &DedupConfig, mut job: Job) -> Resul
         eprintln!("decant dedup: finding paragraphs that recur across documents");
     }
     let (_temp, work) = work_dir(args)?;
+    let _lock = work.lock()?;
     let plan = paragraph::plan(&job.inputs, &job.fields, &pconfig, &work, job.threads)
         .context("paragraph dedup failed")?;
     let plan = std::sync::Arc::new(plan);

@@ -109,7 +109,8 @@ fn verify_keep_policy_and_thresholds() {
     assert_eq!(r[1]["jaccard"], 185.0 / 230.0);
     assert_eq!(r[1]["value"], 185.0 / 230.0);
     assert_eq!(r[1]["threshold"], 0.8);
-    // Verified at 0.85 with the same bands, the candidate pair is turned down.
+    // Verified at 0.85 with the same bands, the near copy is turned down (its anchor pair
+    // with the original and its chain pair with the exact copy).
     let out = dir.path().join("v85.jsonl");
     let o = dedup_example(
         &out,
@@ -125,7 +126,7 @@ fn verify_keep_policy_and_thresholds() {
     );
     assert_exit(&o, 0, "6 kept, 1 removed");
     assert!(
-        stderr(&o).contains("1 rejected by verification"),
+        stderr(&o).contains("2 candidate pairs verified, 2 rejected by verification"),
         "{}",
         stderr(&o)
     );

@@ -17,7 +17,10 @@
 //!
 //! Band 0 of the run files holds the 128-bit exact hashes; bands 1..=B the MinHash band
 //! keys. A group of documents sharing a key becomes pairs anchored on its first document
-//! (the anchor strategy: a bucket of `n` documents gives `n - 1` pairs, never `n²`).
+//! (the anchor strategy: a bucket of `n` documents gives `n - 1` pairs, never `n²`); with
+//! verification, also the chain pairs (each member with the one before it), so that a
+//! member far from the anchor but close to a neighbour is still checked: at most
+//! `2 (n - 1)` comparisons.
 //! See `signature` for the definitions of normalization, word, shingle and hash.
 
 pub mod paragraph;
@@ -175,6 +178,18 @@ pub struct WorkDir {
     root: PathBuf,
 }
 
+/// Holds a work folder for one run (see [`WorkDir::lock`]).
+#[derive(Debug)]
+pub struct WorkLock {
+    path: PathBuf,
+}
+
+impl Drop for WorkLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 /// The stamp that marks a folder as decant's own.
 const STAMP: &str = "DECANT-DEDUP-WORK";
 
@@ -189,6 +204,30 @@ impl WorkDir {
     /// The folder the stages write in.
     pub fn path(&self) -> &Path {
         &self.root
+    }
+
+    /// Takes the folder for one run: fails if another run holds it. The lock is a file
+    /// created exclusively and removed when the guard is dropped; a run killed outright
+    /// leaves it behind, and the message says which file to remove.
+    pub fn lock(&self) -> Result<WorkLock> {
+        self.claim()?;
+        let path = self.root.join("LOCK");
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                let _ = writeln!(f, "{}", std::process::id());
+                Ok(WorkLock { path })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Config(format!(
+                "another run is using the work folder {} (if none is, remove {})",
+                self.root.display(),
+                path.display()
+            ))),
+            Err(e) => Err(Error::io(&path, e)),
+        }
     }
 
     /// Creates the folder and its stamp; refuses a folder of that name that decant did
@@ -601,10 +640,19 @@ pub fn bucket(config: &DedupConfig, work: &WorkDir, threads: usize) -> Result<Bu
                     .filter(|p| p.extension().is_some_and(|x| x == "run"))
                     .collect();
                 paths.sort();
+                let paths = runs::compact::<Entry>(paths, &dir)?;
                 let mut w = runs::PairWriter::create(&work.pairs(band))?;
                 runs::merge_groups(&paths, |docs| {
                     for &d in &docs[1..] {
                         w.push(docs[0], d)?;
+                    }
+                    // Verification may turn down an anchor pair whose members are each
+                    // close to a third: the chain pairs (each member with the one before
+                    // it) give such members a second chance, still linear in the bucket.
+                    if config.verify {
+                        for pair in docs[1..].windows(2) {
+                            w.push(pair[0], pair[1])?;
+                        }
                     }
                     Ok(())
                 })?;
@@ -891,43 +939,53 @@ pub fn cluster(
             .iter()
             .map(|&(_, k)| tables.info(k).map(|i| (k, i)))
             .collect::<Result<_>>()?;
-        // Members come in key order, so the first of equal rank is the first in input order.
-        let mut best = 0;
-        for (i, (_, info)) in infos.iter().enumerate() {
-            let better = match config.keep {
-                KeepPolicy::First => false,
-                KeepPolicy::Longest => info.len > infos[best].1.len,
-                KeepPolicy::Field(_) => info.keep > infos[best].1.keep,
-            };
-            if better {
-                best = i;
-            }
-        }
-        // Each member's survivor (an index into `infos`) and similarity, or None when it
-        // is a survivor itself.
-        let mut survivors = vec![best];
+        // The best unassigned member by the keep policy; members come in key order, so the
+        // first of equal rank is the first in input order.
+        let better = |i: usize, than: usize| match config.keep {
+            KeepPolicy::First => false,
+            KeepPolicy::Longest => infos[i].1.len > infos[than].1.len,
+            KeepPolicy::Field(_) => infos[i].1.keep > infos[than].1.keep,
+        };
+        // Each member's survivor (an index into `infos`) and verified similarity, or None
+        // while unassigned or when it is a survivor itself.
         let mut assigned: Vec<Option<(usize, Option<f64>)>> = vec![None; infos.len()];
-        for i in (0..infos.len()).filter(|&i| i != best) {
-            let (key, info) = &infos[i];
-            let Some(sets) = &sets else {
-                assigned[i] = Some((best, None));
-                continue;
-            };
-            let close = survivors.iter().take(MAX_SURVIVORS_CHECKED).find_map(|&s| {
-                let j = if info.exact == infos[s].1.exact {
+        let mut is_survivor = vec![false; infos.len()];
+        let mut survivors = Vec::new();
+        loop {
+            let open: Vec<usize> = (0..infos.len())
+                .filter(|&i| assigned[i].is_none() && !is_survivor[i])
+                .collect();
+            let Some(&first) = open.first() else { break };
+            let s = open
+                .iter()
+                .copied()
+                .fold(first, |b, i| if better(i, b) { i } else { b });
+            is_survivor[s] = true;
+            survivors.push(s);
+            if survivors.len() > MAX_SURVIVORS_CHECKED {
+                // A group this split is kept whole rather than compared further.
+                summary.split_off += open.len() as u64 - 1;
+                for &i in &open {
+                    is_survivor[i] = true;
+                }
+                break;
+            }
+            for &i in open.iter().filter(|&&i| i != s) {
+                let Some(sets) = &sets else {
+                    assigned[i] = Some((s, None));
+                    continue;
+                };
+                let j = if infos[i].1.exact == infos[s].1.exact {
                     1.0
                 } else {
-                    pair_jaccard(sets, *key, infos[s].0)
+                    pair_jaccard(sets, infos[i].0, infos[s].0)
                 };
-                (j >= config.threshold).then_some((s, Some(j)))
-            });
-            if let Some(c) = close {
-                assigned[i] = Some(c);
-            } else {
-                summary.split_off += 1;
-                survivors.push(i);
+                if j >= config.threshold {
+                    assigned[i] = Some((s, Some(j)));
+                }
             }
         }
+        summary.split_off += survivors.len().saturating_sub(1) as u64;
         for &s in &survivors {
             let removed: Vec<usize> = (0..infos.len())
                 .filter(|&i| assigned[i].is_some_and(|(to, _)| to == s))
@@ -1093,6 +1151,7 @@ pub fn run(
     stages: &mut dyn StageObserver,
     observer: &mut dyn crate::pipeline::Observer,
 ) -> Result<(crate::pipeline::Summary, DedupReport)> {
+    let _lock = work.lock()?;
     work.clear()?;
     let sign = sign(
         &job.inputs,

@@ -165,9 +165,18 @@ impl<T: Fixed> Spiller<T> {
         }
     }
 
+    /// Records the budget holds (the buffer is allocated once at that size, so each run is
+    /// a full budget's worth).
+    fn room(&self) -> usize {
+        (self.budget / std::mem::size_of::<T>()).max(1)
+    }
+
     fn push(&mut self, r: T) -> Result<()> {
+        if self.buf.capacity() == 0 {
+            self.buf.reserve_exact(self.room());
+        }
         self.buf.push(r);
-        if self.buf.capacity() * std::mem::size_of::<T>() >= self.budget {
+        if self.buf.len() >= self.room() {
             self.spill()?;
         }
         Ok(())
@@ -179,14 +188,16 @@ impl<T: Fixed> Spiller<T> {
         }
         let path = self.dir.join(format!("{:06}.run", self.runs.len()));
         runs::write_run(&path, &mut self.buf)?;
-        self.buf = Vec::new();
+        self.buf.clear();
         self.runs.push(path);
         Ok(())
     }
 
+    /// The runs, merged down to at most [`runs::MAX_FAN_IN`] files.
     fn finish(mut self) -> Result<Vec<PathBuf>> {
         self.spill()?;
-        Ok(self.runs)
+        drop(std::mem::take(&mut self.buf));
+        runs::compact::<T>(self.runs, &self.dir)
     }
 }
 
@@ -267,14 +278,26 @@ impl Sketch {
         }
     }
 
+    /// Row `i` uses bits `32 i..32 i + 18` of the fingerprint.
+    fn slots(fp: u128) -> [usize; 4] {
+        let bits = fp.to_le_bytes();
+        std::array::from_fn(|i| {
+            let word = u32::from_le_bytes(bits[4 * i..4 * i + 4].try_into().expect("4 bytes"));
+            usize::try_from(word & ((1 << SKETCH_BITS) - 1)).expect("fits")
+        })
+    }
+
+    /// The estimate for `fp`.
+    fn estimate(&self, fp: u128) -> u16 {
+        let slots = Self::slots(fp);
+        (0..4).map(|i| self.rows[i][slots[i]]).min().unwrap_or(0)
+    }
+
     /// Counts one more document for `fp`; returns the new estimate.
     fn add(&mut self, fp: u128) -> u16 {
+        let slots = Self::slots(fp);
         let mut min = u16::MAX;
-        for (i, row) in self.rows.iter_mut().enumerate() {
-            // Row i uses bits 32i.. of the fingerprint.
-            let bits = fp.to_le_bytes();
-            let word = u32::from_le_bytes(bits[4 * i..4 * i + 4].try_into().expect("4 bytes"));
-            let slot = usize::try_from(word & ((1 << SKETCH_BITS) - 1)).expect("fits");
+        for (row, &slot) in self.rows.iter_mut().zip(&slots) {
             row[slot] = row[slot].saturating_add(1);
             min = min.min(row[slot]);
         }
@@ -334,10 +357,18 @@ pub fn plan(
                 for (fp, start, end) in found {
                     plan.occurrences += 1;
                     occurrences.push(Occurrence { fp, doc, line })?;
-                    if sketch.add(fp) == REPORT_DOCS && texts.len() < REPORT_MAX {
-                        texts
-                            .entry(fp)
-                            .or_insert_with(|| text[start..end].to_owned());
+                    if sketch.add(fp) >= REPORT_DOCS && !texts.contains_key(&fp) {
+                        texts.insert(fp, text[start..end].to_owned());
+                        if texts.len() >= 2 * REPORT_MAX {
+                            // Keep the half the sketch counts most often: frequent
+                            // paragraphs stay, however late they first reach the bar.
+                            let mut by_count: Vec<(u16, u128)> =
+                                texts.keys().map(|&f| (sketch.estimate(f), f)).collect();
+                            by_count.sort_unstable_by(|a, b| b.cmp(a));
+                            for &(_, f) in &by_count[REPORT_MAX..] {
+                                texts.remove(&f);
+                            }
+                        }
                     }
                 }
             }
@@ -517,7 +548,13 @@ impl ParagraphPlan {
                 let edit = (text::char_count(&norm) >= self.min_chars)
                     .then(|| text::fingerprint128(&norm, &mut buf))
                     .flatten()
-                    .and_then(|fp| decisions.iter().find(|d| d.fp == fp))
+                    .and_then(|fp| {
+                        // A document's decisions are sorted by fingerprint.
+                        decisions
+                            .binary_search_by_key(&fp, |d| d.fp)
+                            .ok()
+                            .map(|i| &decisions[i])
+                    })
                     .map(|d| ParagraphEdit {
                         reason: if d.boilerplate {
                             "learned_boilerplate"

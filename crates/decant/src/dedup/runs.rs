@@ -114,6 +114,37 @@ pub fn merge<T: Fixed>(paths: &[PathBuf], mut each: impl FnMut(T) -> Result<()>)
     Ok(())
 }
 
+/// At most this many run files are merged (and so open) at once.
+pub const MAX_FAN_IN: usize = 64;
+
+/// Merges runs, `MAX_FAN_IN` at a time, into new runs in `dir` until at most `MAX_FAN_IN`
+/// remain; returns them (the merged inputs are deleted). Keeps any merge within the
+/// process's limit on open files, however many runs a small memory budget produced.
+pub fn compact<T: Fixed>(mut paths: Vec<PathBuf>, dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut round = 0;
+    while paths.len() > MAX_FAN_IN {
+        let mut next = Vec::with_capacity(paths.len().div_ceil(MAX_FAN_IN));
+        for (i, chunk) in paths.chunks(MAX_FAN_IN).enumerate() {
+            let out = dir.join(format!("merged-{round:03}-{i:06}.run"));
+            let file = File::create(&out).map_err(|e| Error::io(&out, e))?;
+            let mut w = BufWriter::with_capacity(1 << 16, file);
+            let mut buf = vec![0u8; T::SIZE];
+            merge::<T>(chunk, |r| {
+                r.encode(&mut buf);
+                w.write_all(&buf).map_err(|e| Error::io(&out, e))
+            })?;
+            w.flush().map_err(|e| Error::io(&out, e))?;
+            for p in chunk {
+                std::fs::remove_file(p).map_err(|e| Error::io(p, e))?;
+            }
+            next.push(out);
+        }
+        paths = next;
+        round += 1;
+    }
+    Ok(paths)
+}
+
 /// Merges the sorted runs in `paths` and calls `group` once per key shared by two or more
 /// documents, with the documents in ascending order. Memory: one buffer per run.
 pub fn merge_groups(paths: &[PathBuf], mut group: impl FnMut(&[u64]) -> Result<()>) -> Result<()> {
@@ -195,6 +226,34 @@ pub fn read_pairs(path: &Path, mut each: impl FnMut(u64, u64)) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compaction_keeps_every_record_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut paths = Vec::new();
+        for r in 0..(MAX_FAN_IN * 2 + 5) as u64 {
+            let p = dir.path().join(format!("{r:04}.run"));
+            write_run(
+                &p,
+                &mut [Entry {
+                    key: u128::from(r % 7),
+                    doc: r,
+                }],
+            )
+            .unwrap();
+            paths.push(p);
+        }
+        let merged = compact::<Entry>(paths, dir.path()).unwrap();
+        assert!(merged.len() <= MAX_FAN_IN && merged.len() >= 2);
+        let mut all = Vec::new();
+        merge::<Entry>(&merged, |e| {
+            all.push(e);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(all.len(), MAX_FAN_IN * 2 + 5);
+        assert!(all.windows(2).all(|w| w[0] <= w[1]));
+    }
 
     #[test]
     fn merge_finds_shared_keys_across_runs() {

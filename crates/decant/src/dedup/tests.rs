@@ -368,3 +368,49 @@ fn verify_never_removes_a_document_as_a_copy_of_one_it_is_not_close_to() {
     );
     assert_eq!(r.len(), 2);
 }
+
+#[test]
+fn one_run_at_a_time_per_work_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = WorkDir::new(dir.path());
+    let held = w.lock().unwrap();
+    let err = w.lock().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("another run is using the work folder"),
+        "{err}"
+    );
+    drop(held);
+    assert!(w.lock().is_ok());
+}
+
+#[test]
+fn verified_groups_split_by_the_keep_policy() {
+    // A chain d0 ~ d1 ~ d2 ~ d3 (each about 0.81) where d3 is the longest and far from d0
+    // and d1: d3 survives and takes d2; of the rest, the longer, d1, survives next (not d0,
+    // the first in input order) and takes d0.
+    let dir = tempfile::tempdir().unwrap();
+    let words = |r: std::ops::Range<i32>| r.map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+    let p = write_jsonl(
+        dir.path(),
+        "c.jsonl",
+        &[
+            ("d0", &words(0..200)),
+            ("d1", &words(20..220)),
+            ("d2", &words(40..240)),
+            ("d3", &words(60..262)),
+        ],
+    );
+    let config = DedupConfig {
+        verify: true,
+        keep: KeepPolicy::Longest,
+        ..DedupConfig::default()
+    };
+    let (r, s) = stages(std::slice::from_ref(&p), &config, dir.path());
+    assert_eq!((s.clusters, s.split_off, r.len()), (2, 1, 2), "{s:?}");
+    assert_eq!(&*r.get(doc_key(0, 2)).unwrap().duplicate_of, "d3");
+    assert_eq!(&*r.get(doc_key(0, 0)).unwrap().duplicate_of, "d1");
+    for (_, removal) in &r.sorted {
+        assert!(removal.jaccard.unwrap() >= 0.8, "{removal:?}");
+    }
+}
