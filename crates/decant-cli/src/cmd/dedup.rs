@@ -1,14 +1,11 @@
 //! `decant dedup`.
 
-use std::io::IsTerminal;
-
 use anyhow::{bail, Context, Result};
 use decant::dedup::paragraph::{self, ParagraphConfig};
 use decant::dedup::{self, DedupConfig, KeepPolicy, StageObserver, WorkDir};
 use decant::pipeline::{self, Job};
-use decant::read::{expand_inputs, FieldNames};
 
-use super::{destination, side_file, status, Reporter};
+use super::{status, Reporter};
 use crate::args::DedupArgs;
 
 /// `512M`, `2G`, `1.5G`, `100000` (bytes).
@@ -78,40 +75,16 @@ pub fn config(args: &DedupArgs) -> Result<DedupConfig> {
 
 /// Turns arguments into the filter-stage job.
 pub fn job(args: &DedupArgs) -> Result<Job> {
-    let io = &args.io;
-    let inputs = expand_inputs(&io.inputs)?;
-    if inputs.is_empty() {
-        bail!("no input files found (decant reads .txt, .jsonl, .ndjson, .json, optionally .gz or .zst)");
-    }
-    if inputs.iter().any(|i| i.path.as_os_str() == "-") {
+    let mut job = super::base_job(&args.io)?;
+    if job.inputs.iter().any(|i| i.path.as_os_str() == "-") {
         bail!("dedup reads its inputs twice, so it cannot read standard input; save it to a file first");
     }
-    let destination = destination(io.output.as_deref());
-    let errors = io
-        .errors
-        .clone()
-        .unwrap_or_else(|| side_file(&destination, "errors"));
-    let rejects = args
-        .rejects
-        .clone()
-        .unwrap_or_else(|| side_file(&destination, "rejects"));
-    Ok(Job {
-        inputs,
-        destination,
-        fields: FieldNames {
-            text: io.text_field.clone(),
-            id: io.id_field.clone(),
-        },
-        repair: None,
-        filters: None,
-        log: io.log.clone(),
-        errors,
-        rejects: Some(rejects),
-        rejects_with_text: !args.rejects_without_text,
-        removals: None,
-        paragraphs: None,
-        threads: io.threads,
-    })
+    job.rejects = Some(super::rejects_file(
+        args.rejects.as_deref(),
+        &job.destination,
+    ));
+    job.rejects_with_text = !args.rejects_without_text;
+    Ok(job)
 }
 
 /// Stage progress: a live line on a terminal, else a plain line when a stage ends and every
@@ -125,15 +98,7 @@ struct Stages {
 
 impl Stages {
     fn new(quiet: bool) -> Self {
-        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-            let bar = indicatif::ProgressBar::new_spinner();
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
-                    .expect("a valid template"),
-            );
-            bar.enable_steady_tick(std::time::Duration::from_millis(200));
-            bar
-        });
+        let bar = super::spinner(quiet);
         Stages {
             quiet,
             start: std::time::Instant::now(),

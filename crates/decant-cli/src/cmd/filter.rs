@@ -3,10 +3,9 @@
 use anyhow::{Context, Result};
 use decant::filter::{FilterConfig, Preset};
 use decant::pipeline::{self, Job};
-use decant::read::{expand_inputs, FieldNames};
 use decant::repair::RepairConfig;
 
-use super::{destination, side_file, status, Reporter};
+use super::{status, Reporter};
 use crate::args::FilterArgs;
 
 /// The rules the arguments ask for.
@@ -28,37 +27,15 @@ pub fn rules(args: &FilterArgs) -> Result<FilterConfig> {
 /// Turns arguments into a job (kept apart from running it, so it can be tested).
 pub fn job(args: &FilterArgs) -> Result<Job> {
     let filters = rules(args)?;
-    let io = &args.io;
-    let inputs = expand_inputs(&io.inputs)?;
-    if inputs.is_empty() {
-        anyhow::bail!("no input files found (decant reads .txt, .jsonl, .ndjson, .json, optionally .gz or .zst)");
-    }
-    let destination = destination(io.output.as_deref());
-    let errors = io
-        .errors
-        .clone()
-        .unwrap_or_else(|| side_file(&destination, "errors"));
-    let rejects = args
-        .rejects
-        .clone()
-        .unwrap_or_else(|| side_file(&destination, "rejects"));
-    Ok(Job {
-        inputs,
-        destination,
-        fields: FieldNames {
-            text: io.text_field.clone(),
-            id: io.id_field.clone(),
-        },
-        repair: args.repair.then(RepairConfig::default),
-        filters: Some(filters),
-        log: io.log.clone(),
-        errors,
-        rejects: Some(rejects),
-        rejects_with_text: !args.rejects_without_text,
-        removals: None,
-        paragraphs: None,
-        threads: io.threads,
-    })
+    let mut job = super::base_job(&args.io)?;
+    job.repair = args.repair.then(RepairConfig::default);
+    job.filters = Some(filters);
+    job.rejects = Some(super::rejects_file(
+        args.rejects.as_deref(),
+        &job.destination,
+    ));
+    job.rejects_with_text = !args.rejects_without_text;
+    Ok(job)
 }
 
 pub fn run(args: &FilterArgs) -> Result<u8> {

@@ -44,6 +44,55 @@ fn sibling(p: &Path, suffix: &str) -> PathBuf {
     trimmed.with_file_name(name)
 }
 
+/// The job every command starts from: inputs, destination, fields, log, errors and threads
+/// from the shared arguments, and no step yet.
+pub fn base_job(io: &crate::args::IoArgs) -> anyhow::Result<pipeline::Job> {
+    let inputs = decant::read::expand_inputs(&io.inputs)?;
+    if inputs.is_empty() {
+        anyhow::bail!("no input files found (decant reads .txt, .jsonl, .ndjson, .json, optionally .gz or .zst)");
+    }
+    let destination = destination(io.output.as_deref());
+    let errors = io
+        .errors
+        .clone()
+        .unwrap_or_else(|| side_file(&destination, "errors"));
+    Ok(pipeline::Job {
+        inputs,
+        destination,
+        fields: decant::read::FieldNames {
+            text: io.text_field.clone(),
+            id: io.id_field.clone(),
+        },
+        repair: None,
+        filters: None,
+        log: io.log.clone(),
+        errors,
+        rejects: None,
+        rejects_with_text: false,
+        removals: None,
+        paragraphs: None,
+        threads: io.threads,
+    })
+}
+
+/// `--rejects`, or the rejects file beside the output.
+pub fn rejects_file(given: Option<&Path>, destination: &Destination) -> PathBuf {
+    given.map_or_else(|| side_file(destination, "rejects"), Path::to_path_buf)
+}
+
+/// A live progress line on standard error when it is a terminal (and not `--quiet`).
+pub fn spinner(quiet: bool) -> Option<indicatif::ProgressBar> {
+    (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+                .expect("a valid template"),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        bar
+    })
+}
+
 /// Prints set-aside records (the first 20) and, on a terminal, a progress line.
 pub struct Reporter {
     shown: u64,
@@ -55,15 +104,7 @@ pub struct Reporter {
 impl Reporter {
     /// `changed` names what the progress line counts as changed ("repaired", "rejected").
     pub fn new(quiet: bool, changed: &'static str) -> Self {
-        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-            let bar = indicatif::ProgressBar::new_spinner();
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
-                    .expect("a valid template"),
-            );
-            bar.enable_steady_tick(std::time::Duration::from_millis(200));
-            bar
-        });
+        let bar = spinner(quiet);
         Reporter {
             shown: 0,
             bar,

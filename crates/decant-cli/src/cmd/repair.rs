@@ -2,45 +2,20 @@
 
 use anyhow::{Context, Result};
 use decant::pipeline::{self, Job};
-use decant::read::{expand_inputs, FieldNames};
 use decant::repair::RepairConfig;
 
-use super::{destination, side_file, status, Reporter};
+use super::{status, Reporter};
 use crate::args::RepairArgs;
 
 /// Turns arguments into a job (kept apart from running it, so it can be tested).
 pub fn job(args: &RepairArgs) -> Result<Job> {
-    let inputs = expand_inputs(&args.io.inputs)?;
-    if inputs.is_empty() {
-        anyhow::bail!("no input files found (decant reads .txt, .jsonl, .ndjson, .json, optionally .gz or .zst)");
-    }
-    let destination = destination(args.io.output.as_deref());
-    let errors = args
-        .io
-        .errors
-        .clone()
-        .unwrap_or_else(|| side_file(&destination, "errors"));
-    Ok(Job {
-        inputs,
-        destination,
-        fields: FieldNames {
-            text: args.io.text_field.clone(),
-            id: args.io.id_field.clone(),
-        },
-        repair: Some(RepairConfig {
-            min_content_chars: args.min_content_chars,
-            boilerplate: !args.keep_boilerplate,
-            ..RepairConfig::default()
-        }),
-        filters: None,
-        log: args.io.log.clone(),
-        errors,
-        rejects: None,
-        rejects_with_text: false,
-        removals: None,
-        paragraphs: None,
-        threads: args.io.threads,
-    })
+    let mut job = super::base_job(&args.io)?;
+    job.repair = Some(RepairConfig {
+        min_content_chars: args.min_content_chars,
+        boilerplate: !args.keep_boilerplate,
+        ..RepairConfig::default()
+    });
+    Ok(job)
 }
 
 pub fn run(args: &RepairArgs) -> Result<u8> {

@@ -9,15 +9,7 @@ use std::path::Path;
 use crate::*;
 
 fn dedup_example(out: &Path, args: &[&str]) -> std::process::Output {
-    let input = repo("examples/wire.jsonl");
-    let mut all = vec![
-        "dedup",
-        input.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ];
-    all.extend_from_slice(args);
-    run(decant(&all))
+    run_example("dedup", "wire.jsonl", out, args)
 }
 
 fn ids(v: &[serde_json::Value]) -> Vec<&str> {

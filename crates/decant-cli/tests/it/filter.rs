@@ -7,15 +7,7 @@ use crate::*;
 
 /// `decant filter examples/web.jsonl -o OUT ARGS...`
 fn filter_example(out: &std::path::Path, args: &[&str]) -> std::process::Output {
-    let input = repo("examples/web.jsonl");
-    let mut all = vec![
-        "filter",
-        input.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ];
-    all.extend_from_slice(args);
-    run(decant(&all))
+    run_example("filter", "web.jsonl", out, args)
 }
 
 fn ids(v: &[serde_json::Value]) -> Vec<&str> {

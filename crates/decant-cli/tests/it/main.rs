@@ -41,6 +41,19 @@ pub fn run_with_stdin(mut cmd: Command, stdin: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// `decant COMMAND examples/EXAMPLE -o OUT ARGS...`
+pub fn run_example(command: &str, example: &str, out: &Path, args: &[&str]) -> Output {
+    let input = repo(&format!("examples/{example}"));
+    let mut all = vec![
+        command,
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    run(decant(&all))
+}
+
 pub fn run(mut cmd: Command) -> Output {
     cmd.stdin(Stdio::null()).output().unwrap()
 }

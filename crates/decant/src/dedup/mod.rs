@@ -1061,28 +1061,9 @@ pub fn cluster(
 
 fn pair_jaccard(sets: &FxHashMap<u64, Vec<u32>>, a: u64, b: u64) -> f64 {
     match (sets.get(&a), sets.get(&b)) {
-        (Some(x), Some(y)) => jaccard32(x, y),
+        (Some(x), Some(y)) => signature::jaccard(x, y),
         _ => 0.0,
     }
-}
-
-fn jaccard32(a: &[u32], b: &[u32]) -> f64 {
-    if a.is_empty() && b.is_empty() {
-        return 1.0;
-    }
-    let (mut i, mut j, mut inter) = (0, 0, 0usize);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                inter += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    inter as f64 / (a.len() + b.len() - inter) as f64
 }
 
 /// The shingle sets (upper 32 bits of each shingle hash, sorted, deduplicated) of the
