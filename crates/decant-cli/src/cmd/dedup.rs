@@ -304,9 +304,8 @@ pub fn run(args: &DedupArgs) -> Result<u8> {
         );
         if report.sign.runs > 1 {
             eprintln!(
-                "  band keys spilled to {} sorted runs (memory limit {} MiB)",
-                report.sign.runs,
-                config.memory_limit >> 20
+                "  band keys spilled to disk {} times (memory limit {} bytes)",
+                report.sign.runs, config.memory_limit
             );
         }
         if summary.rejected > 0 {
