@@ -128,10 +128,15 @@ impl StageObserver for Stages {
         }
         let t = self.start.elapsed().as_secs_f64();
         match stage {
-            "sign" => {
+            "sign" | "paragraphs" => {
                 let mb = bytes as f64 / 1e6;
+                let what = if stage == "sign" {
+                    "signing"
+                } else {
+                    "reading paragraphs"
+                };
                 let msg = format!(
-                    "signing: {done} documents, {mb:.0} MB, {:.0} MB/s",
+                    "{what}: {done} documents, {mb:.0} MB, {:.0} MB/s",
                     mb / t.max(1e-3)
                 );
                 if let Some(bar) = &self.bar {
@@ -182,8 +187,17 @@ fn run_paragraphs(args: &DedupArgs, config: &DedupConfig, mut job: Job) -> Resul
     }
     let (_temp, work) = work_dir(args)?;
     let _lock = work.lock()?;
-    let plan = paragraph::plan(&job.inputs, &job.fields, &pconfig, &work, job.threads)
-        .context("paragraph dedup failed")?;
+    let mut stages = Stages::new(args.io.quiet);
+    let plan = paragraph::plan(
+        &job.inputs,
+        &job.fields,
+        &pconfig,
+        &work,
+        job.threads,
+        &mut stages,
+    )
+    .context("paragraph dedup failed")?;
+    stages.finish();
     let plan = std::sync::Arc::new(plan);
     job.paragraphs = Some(plan.clone());
     let mut reporter = Reporter::new(args.io.quiet, "rejected");

@@ -313,6 +313,7 @@ pub fn plan(
     config: &ParagraphConfig,
     work: &WorkDir,
     threads: usize,
+    observer: &mut dyn super::StageObserver,
 ) -> Result<ParagraphPlan> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -330,6 +331,7 @@ pub fn plan(
     let mut texts: FxHashMap<u128, String> = FxHashMap::default();
 
     // Pass 1: occurrences.
+    let (mut read_docs, mut read_bytes) = (0u64, 0u64);
     let (tx, rx) = sync_channel::<Batch>(4);
     std::thread::scope(|s| {
         s.spawn(move || reader_thread(inputs, &tx));
@@ -353,6 +355,8 @@ pub fn plan(
                 let Some((line, text, found)) = d else {
                     continue;
                 };
+                read_docs += 1;
+                read_bytes += text.len() as u64;
                 let doc = doc_key(batch.input, batch.first + i as u64);
                 for (fp, start, end) in found {
                     plan.occurrences += 1;
@@ -372,6 +376,7 @@ pub fn plan(
                     }
                 }
             }
+            observer.progress("paragraphs", read_docs, read_bytes);
         }
         Ok::<(), Error>(())
     })?;
@@ -637,7 +642,7 @@ mod tests {
     ) -> (ParagraphPlan, Applied) {
         let inputs = corpus(dir, docs);
         let work = WorkDir::new(dir.join("work"));
-        let plan = plan(&inputs, &FieldNames::default(), config, &work, 2).unwrap();
+        let plan = plan(&inputs, &FieldNames::default(), config, &work, 2, &mut ()).unwrap();
         let mut cursor = plan.cursor().unwrap();
         let all = cursor.take_before(u64::MAX).unwrap();
         let out = (0..docs.len())
