@@ -206,15 +206,9 @@ fn run_paragraphs(args: &DedupArgs, config: &DedupConfig, mut job: Job) -> Resul
     if !args.io.quiet {
         let secs = start.elapsed().as_secs_f64();
         eprintln!(
-            "decant dedup (paragraphs of {}+ characters): {} documents read: {} kept, {} removed (nothing left); {} errored ({:.1} MB in {:.2} s, {:.0} MB/s)",
+            "decant dedup (paragraphs of {}+ characters): {}",
             pconfig.min_chars,
-            summary.read,
-            summary.kept,
-            summary.rejected,
-            summary.errored,
-            summary.record_bytes as f64 / 1e6,
-            secs,
-            summary.record_bytes as f64 / 1e6 / secs.max(1e-9),
+            super::totals(&summary, secs, "removed (nothing left)"),
         );
         for (reason, n) in &summary.lines_removed {
             eprintln!("  paragraphs removed from kept documents  {n:>9}  {reason}");
@@ -288,18 +282,16 @@ pub fn run(args: &DedupArgs) -> Result<u8> {
     if !args.io.quiet {
         let secs = start.elapsed().as_secs_f64();
         eprintln!(
-            "decant dedup ({} x {}, {}-word shingles{}): {} documents read: {} kept, {} removed; {} errored ({:.1} MB in {:.2} s, {:.0} MB/s)",
+            "decant dedup ({} x {}, {}-word shingles{}): {}",
             config.bands,
             config.rows,
             config.ngram,
-            if config.verify { format!(", verified at {}", config.threshold) } else { String::new() },
-            summary.read,
-            summary.kept,
-            summary.rejected,
-            summary.errored,
-            summary.record_bytes as f64 / 1e6,
-            secs,
-            summary.record_bytes as f64 / 1e6 / secs.max(1e-9),
+            if config.verify {
+                format!(", verified at {}", config.threshold)
+            } else {
+                String::new()
+            },
+            super::totals(&summary, secs, "removed"),
         );
         let c = &report.cluster;
         eprintln!(

@@ -59,15 +59,13 @@ pub fn run(args: &FilterArgs) -> Result<u8> {
             .and_then(|f| f.preset)
             .map_or("custom rules", Preset::name);
         eprintln!(
-            "decant filter ({name}{}): {} documents read: {} kept, {} rejected; {} errored ({:.1} MB in {:.2} s, {:.0} MB/s)",
-            if job.repair.is_some() { ", after repair" } else { "" },
-            summary.read,
-            summary.kept,
-            summary.rejected,
-            summary.errored,
-            summary.record_bytes as f64 / 1e6,
-            secs,
-            summary.record_bytes as f64 / 1e6 / secs.max(1e-9),
+            "decant filter ({name}{}): {}",
+            if job.repair.is_some() {
+                ", after repair"
+            } else {
+                ""
+            },
+            super::totals(&summary, secs, "rejected"),
         );
         for (reason, n) in &summary.rejected_by {
             eprintln!("  rejected  {n:>9}  {reason}");

@@ -80,6 +80,20 @@ pub fn rejects_file(given: Option<&Path>, destination: &Destination) -> PathBuf 
     given.map_or_else(|| side_file(destination, "rejects"), Path::to_path_buf)
 }
 
+/// `N documents read: K kept, R {dropped}; E errored (X MB in S s, Y MB/s)`: the counts
+/// every filtering command ends with.
+pub fn totals(summary: &pipeline::Summary, secs: f64, dropped: &str) -> String {
+    let mb = summary.record_bytes as f64 / 1e6;
+    format!(
+        "{} documents read: {} kept, {} {dropped}; {} errored ({mb:.1} MB in {secs:.2} s, {:.0} MB/s)",
+        summary.read,
+        summary.kept,
+        summary.rejected,
+        summary.errored,
+        mb / secs.max(1e-9),
+    )
+}
+
 /// A live progress line on standard error when it is a terminal (and not `--quiet`).
 pub fn spinner(quiet: bool) -> Option<indicatif::ProgressBar> {
     (!quiet && std::io::stderr().is_terminal()).then(|| {

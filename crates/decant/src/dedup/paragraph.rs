@@ -22,8 +22,6 @@
 //! held in memory, so any corpus fits; the result does not depend on thread count, batch
 //! boundaries or the memory limit.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::path::PathBuf;
 use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
@@ -32,7 +30,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::runs::{self, Fixed, RunReader};
+use super::runs::{self, Fixed, Merged};
 use super::{doc_key, key_parts, WorkDir};
 use crate::pipeline::{reader_thread, Batch};
 use crate::read::{self, FieldNames, InputFile};
@@ -461,45 +459,6 @@ pub fn plan(
 
 /// A read document: its line, its text and its long paragraphs.
 type Found = (u64, String, Vec<(u128, usize, usize)>);
-
-/// A k-way merge of sorted runs, read one record at a time.
-pub struct Merged<T> {
-    readers: Vec<RunReader<T>>,
-    heap: BinaryHeap<Reverse<(T, usize)>>,
-}
-
-impl<T: Fixed> Merged<T> {
-    /// Opens the runs in `paths`.
-    pub fn open(paths: &[PathBuf]) -> Result<Self> {
-        let mut readers = paths
-            .iter()
-            .map(|p| RunReader::<T>::open(p))
-            .collect::<Result<Vec<_>>>()?;
-        let mut heap = BinaryHeap::with_capacity(readers.len());
-        for (i, r) in readers.iter_mut().enumerate() {
-            if let Some(e) = r.next_record()? {
-                heap.push(Reverse((e, i)));
-            }
-        }
-        Ok(Merged { readers, heap })
-    }
-
-    /// The next record in order.
-    pub fn next_record(&mut self) -> Result<Option<T>> {
-        let Some(Reverse((e, i))) = self.heap.pop() else {
-            return Ok(None);
-        };
-        if let Some(next) = self.readers[i].next_record()? {
-            self.heap.push(Reverse((next, i)));
-        }
-        Ok(Some(e))
-    }
-
-    /// The next record, without taking it.
-    fn peek(&self) -> Option<&T> {
-        self.heap.peek().map(|r| &r.0 .0)
-    }
-}
 
 /// Reads the decisions in document order, a batch of documents at a time.
 pub struct DecisionCursor {

@@ -92,24 +92,51 @@ impl<T: Fixed> RunReader<T> {
     }
 }
 
+/// A k-way merge of sorted runs, read one record at a time.
+pub struct Merged<T> {
+    readers: Vec<RunReader<T>>,
+    heap: BinaryHeap<Reverse<(T, usize)>>,
+}
+
+impl<T: Fixed> Merged<T> {
+    /// Opens the runs in `paths`.
+    pub fn open(paths: &[PathBuf]) -> Result<Self> {
+        let mut readers = paths
+            .iter()
+            .map(|p| RunReader::<T>::open(p))
+            .collect::<Result<Vec<_>>>()?;
+        let mut heap = BinaryHeap::with_capacity(readers.len());
+        for (i, r) in readers.iter_mut().enumerate() {
+            if let Some(e) = r.next_record()? {
+                heap.push(Reverse((e, i)));
+            }
+        }
+        Ok(Merged { readers, heap })
+    }
+
+    /// The next record in order.
+    pub fn next_record(&mut self) -> Result<Option<T>> {
+        let Some(Reverse((e, i))) = self.heap.pop() else {
+            return Ok(None);
+        };
+        if let Some(next) = self.readers[i].next_record()? {
+            self.heap.push(Reverse((next, i)));
+        }
+        Ok(Some(e))
+    }
+
+    /// The next record, without taking it.
+    pub fn peek(&self) -> Option<&T> {
+        self.heap.peek().map(|r| &r.0 .0)
+    }
+}
+
 /// Merges the sorted runs in `paths`, calling `each` with every record in order. Memory:
 /// one buffer per run.
 pub fn merge<T: Fixed>(paths: &[PathBuf], mut each: impl FnMut(T) -> Result<()>) -> Result<()> {
-    let mut readers = paths
-        .iter()
-        .map(|p| RunReader::<T>::open(p))
-        .collect::<Result<Vec<_>>>()?;
-    let mut heap = BinaryHeap::with_capacity(readers.len());
-    for (i, r) in readers.iter_mut().enumerate() {
-        if let Some(e) = r.next_record()? {
-            heap.push(Reverse((e, i)));
-        }
-    }
-    while let Some(Reverse((e, i))) = heap.pop() {
-        each(e)?;
-        if let Some(next) = readers[i].next_record()? {
-            heap.push(Reverse((next, i)));
-        }
+    let mut merged = Merged::<T>::open(paths)?;
+    while let Some(r) = merged.next_record()? {
+        each(r)?;
     }
     Ok(())
 }
