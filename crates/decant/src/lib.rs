@@ -29,6 +29,7 @@ pub mod filter;
 pub mod pipeline;
 pub mod read;
 pub mod repair;
+pub mod report;
 pub mod step;
 pub mod text;
 pub mod write;
