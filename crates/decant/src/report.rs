@@ -399,7 +399,8 @@ pub fn render_html(stats: &RunStats) -> String {
     config(&mut out, stats);
     put!(
         out,
-        "<footer>Written by decant {} from stats.json.</footer>\n</main>\n</body>\n</html>\n",
+        "<footer>Written by decant{}{} from stats.json.</footer>\n</main>\n</body>\n</html>\n",
+        if stats.version.is_empty() { "" } else { " " },
         esc(&stats.version)
     );
     out
@@ -1995,6 +1996,7 @@ mod tests {
             "very-long-directory-name".repeat(8)
         );
         std::fs::write(dir.join("broken.html"), render_html(&broken)).unwrap();
+        std::fs::write(dir.join("empty.html"), render_html(&RunStats::default())).unwrap();
         std::fs::write(
             dir.join("stats.json"),
             serde_json::to_string_pretty(&stats).unwrap(),
