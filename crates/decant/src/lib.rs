@@ -30,6 +30,7 @@ pub mod pipeline;
 pub mod read;
 pub mod repair;
 pub mod report;
+pub mod run;
 pub mod step;
 pub mod text;
 pub mod write;

@@ -319,9 +319,29 @@ impl Writer<'_> {
     }
 }
 
+/// One document's fate, as the writer decides it (in input order).
+pub struct DocEvent<'a> {
+    /// The document as read.
+    pub doc: &'a Document,
+    /// Its text after repair, paragraph dedup and filters (the text written when kept).
+    pub text: &'a str,
+    /// Whether it was written (not rejected, not a duplicate).
+    pub kept: bool,
+    /// Repair's edits.
+    pub edits: &'a [Edit],
+    /// Lines filters removed.
+    pub removed: &'a [RemovedLine],
+    /// Paragraphs paragraph dedup removed.
+    pub paragraphs: &'a [crate::dedup::paragraph::ParagraphEdit],
+}
+
 /// Hears what a run does, as it happens (the CLI prints messages and progress from it; the
 /// library prints nothing).
 pub trait Observer {
+    /// A document was written or set aside.
+    fn document(&mut self, event: &DocEvent<'_>) {
+        let _ = event;
+    }
     /// A record was set aside.
     fn record_error(&mut self, error: &RecordError) {
         let _ = error;
@@ -592,6 +612,14 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                             }
                             writer.write(input, &doc, final_text)?;
                         }
+                        observer.document(&DocEvent {
+                            doc: &doc,
+                            text: final_text.unwrap_or(&doc.text),
+                            kept: duplicate.is_none() && outcome.rejection.is_none(),
+                            edits: &edits,
+                            removed: &outcome.removed,
+                            paragraphs: &paragraph_edits,
+                        });
                         if let Some(log) = log.as_mut() {
                             log.write_json_line(&LogRecord {
                                 id: &doc.id,

@@ -796,6 +796,79 @@ impl Removals {
     pub fn is_empty(&self) -> bool {
         self.sorted.is_empty()
     }
+
+    /// The removals of input `file` alone, keyed as if it were the only input (file 0): for
+    /// applying a run's removals one shard at a time.
+    pub fn for_file(&self, file: usize) -> Removals {
+        let lo = self.sorted.partition_point(|r| r.0 < doc_key(file, 0));
+        let hi = self.sorted.partition_point(|r| r.0 < doc_key(file + 1, 0));
+        Removals {
+            sorted: self.sorted[lo..hi]
+                .iter()
+                .map(|(k, r)| (doc_key(0, key_parts(*k).1), r.clone()))
+                .collect(),
+            threshold: self.threshold,
+        }
+    }
+
+    /// Writes every removal as a JSON line (`key` and the removal), threshold first, so that
+    /// a resumed run can apply them without clustering again.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let mut out = crate::write::Output::create(path)?;
+        out.write_json_line(&serde_json::json!({ "threshold": self.threshold }))?;
+        for (key, r) in &self.sorted {
+            out.write_json_line(&(key, r))?;
+        }
+        out.finish()
+    }
+
+    /// Reads what [`Removals::save`] wrote.
+    pub fn load(path: &Path) -> Result<Removals> {
+        #[derive(serde::Deserialize)]
+        struct Saved {
+            reason: String,
+            duplicate_of: std::sync::Arc<str>,
+            cluster: u64,
+            estimated_jaccard: f64,
+            jaccard: Option<f64>,
+        }
+        let bad = |line: usize, what: &dyn std::fmt::Display| {
+            Error::io(
+                path,
+                std::io::Error::other(format!("line {}: {what}", line + 1)),
+            )
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut lines = text.lines().enumerate();
+        let threshold = lines
+            .next()
+            .and_then(|(_, l)| serde_json::from_str::<serde_json::Value>(l).ok())
+            .and_then(|v| v.get("threshold").and_then(serde_json::Value::as_f64))
+            .ok_or_else(|| bad(0, &"no threshold"))?;
+        let mut sorted = Vec::new();
+        for (i, line) in lines {
+            let (key, r): (u64, Saved) = serde_json::from_str(line).map_err(|e| bad(i, &e))?;
+            let reason = match r.reason.as_str() {
+                "exact_duplicate" => "exact_duplicate",
+                "near_duplicate" => "near_duplicate",
+                other => return Err(bad(i, &format!("unknown reason {other:?}"))),
+            };
+            sorted.push((
+                key,
+                Removal {
+                    reason,
+                    duplicate_of: r.duplicate_of,
+                    cluster: r.cluster,
+                    estimated_jaccard: r.estimated_jaccard,
+                    jaccard: r.jaccard,
+                },
+            ));
+        }
+        if !sorted.is_sorted_by_key(|r: &(u64, Removal)| r.0) {
+            return Err(bad(0, &"keys out of order"));
+        }
+        Ok(Removals { sorted, threshold })
+    }
 }
 
 /// What the cluster stage decided.

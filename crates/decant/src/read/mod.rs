@@ -2,14 +2,17 @@
 //! documents.
 //!
 //! The format follows the extension: `.txt` (one document per file), `.jsonl`, `.ndjson`,
-//! `.json` (one JSON object per line), each optionally compressed as `.gz` or `.zst`.
-//! A directory is read recursively in sorted order; `-` is JSONL on standard input.
+//! `.json` (one JSON object per line), each optionally compressed as `.gz` or `.zst`, and
+//! `.parquet` (one document per row: each row becomes a JSON object, so every column passes
+//! through the same record path as a JSONL field). A directory is read recursively in sorted
+//! order; `-` is JSONL on standard input.
 //!
 //! Reading is split in two so that parsing runs in parallel: [`RawReader`] yields the raw
 //! bytes of each record with its line number (cheap, sequential), and [`parse`] turns one
 //! raw record into a [`Document`] or a [`RecordError`] (pure, parallel).
 
 mod jsonl;
+pub mod parquet;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -30,6 +33,8 @@ pub enum Format {
     Text,
     /// One JSON object per line.
     Jsonl,
+    /// Apache Parquet: one document per row; its "line" is the 1-based row number.
+    Parquet,
 }
 
 /// How a file is compressed.
@@ -60,6 +65,8 @@ pub fn detect(path: &Path) -> Option<(Format, Compression)> {
     let format = match ext {
         "jsonl" | "ndjson" | "json" => Format::Jsonl,
         "txt" | "text" => Format::Text,
+        // Parquet compresses inside the file.
+        "parquet" if compression == Compression::None => Format::Parquet,
         _ => return None,
     };
     Some((format, compression))
@@ -79,6 +86,22 @@ pub struct InputFile {
     pub format: Format,
     /// Its compression.
     pub compression: Compression,
+    /// Only part of the file (a shard of a large uncompressed JSONL file).
+    pub slice: Option<Slice>,
+    /// For a file decant wrote itself (a run's intermediate shard): the original line of
+    /// each record in order, so that ids and messages name where each document came from.
+    pub lines: Option<Arc<[u64]>>,
+}
+
+/// A byte range of a file, starting at the beginning of a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slice {
+    /// First byte.
+    pub start: u64,
+    /// One past the last byte.
+    pub end: u64,
+    /// Lines before `start` (so the first line of the slice is `lines_before + 1`).
+    pub lines_before: u64,
 }
 
 impl InputFile {
@@ -90,14 +113,16 @@ impl InputFile {
             relative: PathBuf::from("stdin.jsonl"),
             format: Format::Jsonl,
             compression: Compression::None,
+            slice: None,
+            lines: None,
         }
     }
 
     fn named(path: &Path, relative: PathBuf) -> Result<Self> {
         let (format, compression) = detect(path).ok_or_else(|| Error::Unsupported {
             path: path.to_owned(),
-            message: "unknown format: expected .txt, .jsonl, .ndjson or .json, optionally \
-                      compressed as .gz or .zst"
+            message: "unknown format: expected .txt, .jsonl, .ndjson or .json (optionally \
+                      compressed as .gz or .zst), or .parquet"
                 .into(),
         })?;
         Ok(InputFile {
@@ -106,6 +131,8 @@ impl InputFile {
             relative,
             format,
             compression,
+            slice: None,
+            lines: None,
         })
     }
 }
@@ -157,7 +184,16 @@ pub fn open(input: &InputFile) -> Result<Box<dyn BufRead + Send>> {
     let raw: Box<dyn Read + Send> = if input.path.as_os_str() == "-" {
         Box::new(io::stdin())
     } else {
-        Box::new(File::open(&input.path).map_err(|e| Error::io(&input.path, e))?)
+        let mut file = File::open(&input.path).map_err(|e| Error::io(&input.path, e))?;
+        match input.slice {
+            Some(slice) => {
+                use std::io::Seek;
+                file.seek(io::SeekFrom::Start(slice.start))
+                    .map_err(|e| Error::io(&input.path, e))?;
+                Box::new(file.take(slice.end - slice.start))
+            }
+            None => Box::new(file),
+        }
     };
     let cap = 1 << 20;
     Ok(match input.compression {
@@ -220,27 +256,37 @@ impl Default for FieldNames {
     }
 }
 
-/// Yields the raw records of one input: each line of a JSONL file, or the whole of a text
-/// file. A stream that breaks (a truncated archive, a read error) yields one error naming
-/// the line where it broke, with the bytes read so far, and then ends.
+/// Yields the raw records of one input: each line of a JSONL file, the whole of a text
+/// file, or each row of a Parquet file (as a JSON object). A stream that breaks (a truncated
+/// archive, a read error) yields one error naming the line where it broke, with the bytes
+/// read so far, and then ends.
 pub struct RawReader {
     input: InputFile,
-    reader: Option<Box<dyn BufRead + Send>>,
+    source: Option<Source>,
     line: u64,
+}
+
+enum Source {
+    Stream(Box<dyn BufRead + Send>),
+    Parquet(parquet::ParquetRows),
 }
 
 impl RawReader {
     /// Opens `input`.
     pub fn open(input: &InputFile) -> Result<Self> {
+        let source = match input.format {
+            Format::Parquet => Source::Parquet(parquet::ParquetRows::open(input)?),
+            Format::Text | Format::Jsonl => Source::Stream(open(input)?),
+        };
         Ok(RawReader {
-            reader: Some(open(input)?),
+            source: Some(source),
             input: input.clone(),
-            line: 0,
+            line: input.slice.map_or(0, |s| s.lines_before),
         })
     }
 
-    fn broken(&mut self, e: &io::Error, bytes: &[u8]) -> RecordError {
-        self.reader = None;
+    fn broken(&mut self, e: &dyn std::fmt::Display, bytes: &[u8]) -> RecordError {
+        self.source = None;
         RecordError {
             file: self.input.display.clone(),
             line: self.line,
@@ -256,7 +302,23 @@ impl Iterator for RawReader {
     type Item = std::result::Result<RawRecord, RecordError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let reader = self.reader.as_mut()?;
+        let reader = match self.source.as_mut()? {
+            Source::Stream(reader) => reader,
+            Source::Parquet(rows) => {
+                self.line += 1;
+                return match rows.next_row() {
+                    Ok(Some(bytes)) => Some(Ok(RawRecord {
+                        line: self.line,
+                        bytes,
+                    })),
+                    Ok(None) => {
+                        self.source = None;
+                        None
+                    }
+                    Err(e) => Some(Err(self.broken(&e, &[]))),
+                };
+            }
+        };
         match self.input.format {
             Format::Text => {
                 let mut bytes = Vec::new();
@@ -264,18 +326,18 @@ impl Iterator for RawReader {
                 self.line = 1;
                 match r {
                     Ok(_) => {
-                        self.reader = None;
+                        self.source = None;
                         Some(Ok(RawRecord { line: 1, bytes }))
                     }
                     Err(e) => Some(Err(self.broken(&e, &bytes))),
                 }
             }
-            Format::Jsonl => loop {
+            Format::Jsonl | Format::Parquet => loop {
                 let mut bytes = Vec::new();
                 self.line += 1;
                 match reader.read_until(b'\n', &mut bytes) {
                     Ok(0) => {
-                        self.reader = None;
+                        self.source = None;
                         return None;
                     }
                     Ok(_) => {
@@ -306,11 +368,19 @@ impl Iterator for RawReader {
 /// Parses one raw record of `input` into a document.
 pub fn parse(
     input: &InputFile,
-    raw: RawRecord,
+    mut raw: RawRecord,
     fields: &FieldNames,
 ) -> std::result::Result<Document, RecordError> {
+    if let Some(lines) = &input.lines {
+        if let Some(&line) = usize::try_from(raw.line - 1)
+            .ok()
+            .and_then(|i| lines.get(i))
+        {
+            raw.line = line;
+        }
+    }
     match input.format {
-        Format::Jsonl => parse_jsonl(&input.display, raw, fields),
+        Format::Jsonl | Format::Parquet => parse_jsonl(&input.display, raw, fields),
         Format::Text => match String::from_utf8(raw.bytes) {
             Ok(text) => Ok(Document {
                 id: input.display.to_string(),
@@ -348,7 +418,8 @@ mod tests {
         assert_eq!(d("x/a.json.zst"), Some((Format::Jsonl, Compression::Zstd)));
         assert_eq!(d("a.txt"), Some((Format::Text, Compression::None)));
         assert_eq!(d("a.txt.gz"), Some((Format::Text, Compression::Gzip)));
-        assert_eq!(d("a.parquet"), None);
+        assert_eq!(d("a.parquet"), Some((Format::Parquet, Compression::None)));
+        assert_eq!(d("a.parquet.gz"), None);
         assert_eq!(d("README"), None);
     }
 }

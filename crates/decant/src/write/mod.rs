@@ -1,6 +1,7 @@
 //! Writers: compression follows the output file's extension (`.gz`, `.zst`), like the
-//! readers. Every writer is finished explicitly so that a failed flush is an error, not a
-//! silently short file.
+//! readers. A `.parquet` output is written as JSON lines to a temporary file beside it and
+//! converted when finished (see [`crate::read::parquet`]). Every writer is finished
+//! explicitly so that a failed flush is an error, not a silently short file.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -15,6 +16,8 @@ enum Inner {
     Plain(BufWriter<Box<dyn Write + Send>>),
     Gzip(flate2::write::GzEncoder<BufWriter<Box<dyn Write + Send>>>),
     Zstd(zstd::stream::write::Encoder<'static, BufWriter<Box<dyn Write + Send>>>),
+    /// JSON lines to a temporary file, converted to Parquet by `finish`.
+    Parquet(BufWriter<Box<dyn Write + Send>>, PathBuf),
 }
 
 /// A file (or standard output) being written, compressed as its name says.
@@ -28,6 +31,21 @@ pub struct Output {
 impl Output {
     /// Creates `path` (and its parent directories); `-` is standard output.
     pub fn create(path: &Path) -> Result<Self> {
+        if matches!(detect(path), Some((Format::Parquet, _))) {
+            let mut tmp = path.as_os_str().to_owned();
+            tmp.push(".partial.jsonl");
+            let tmp = PathBuf::from(tmp);
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
+            let file: Box<dyn Write + Send> =
+                Box::new(File::create(&tmp).map_err(|e| Error::io(&tmp, e))?);
+            return Ok(Output {
+                path: path.to_owned(),
+                inner: Inner::Parquet(BufWriter::with_capacity(1 << 20, file), tmp),
+                scratch: Vec::new(),
+            });
+        }
         let sink: Box<dyn Write + Send> = if path.as_os_str() == "-" {
             Box::new(io::stdout())
         } else {
@@ -63,7 +81,7 @@ impl Output {
     /// Writes bytes.
     pub fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
         let r = match &mut self.inner {
-            Inner::Plain(w) => w.write_all(bytes),
+            Inner::Plain(w) | Inner::Parquet(w, _) => w.write_all(bytes),
             Inner::Gzip(w) => w.write_all(bytes),
             Inner::Zstd(w) => w.write_all(bytes),
         };
@@ -84,7 +102,7 @@ impl Output {
     /// Writes one JSON value (no newline).
     pub fn write_json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         let r = match &mut self.inner {
-            Inner::Plain(w) => serde_json::to_writer(w, value),
+            Inner::Plain(w) | Inner::Parquet(w, _) => serde_json::to_writer(w, value),
             Inner::Gzip(w) => serde_json::to_writer(w, value),
             Inner::Zstd(w) => serde_json::to_writer(w, value),
         };
@@ -106,6 +124,12 @@ impl Output {
             Inner::Plain(mut w) => w.flush(),
             Inner::Gzip(w) => w.finish().and_then(|mut w| w.flush()),
             Inner::Zstd(w) => w.finish().and_then(|mut w| w.flush()),
+            Inner::Parquet(mut w, tmp) => {
+                w.flush().map_err(|e| Error::io(&tmp, e))?;
+                drop(w);
+                crate::read::parquet::jsonl_to_parquet(&tmp, &path)?;
+                return std::fs::remove_file(&tmp).map_err(|e| Error::io(&tmp, e));
+            }
         };
         r.map_err(|e| Error::io(path, e))
     }
@@ -155,9 +179,10 @@ pub fn escape_json_str(text: &str, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
-/// Whether `path` names a JSONL file (so the output is one file rather than a directory).
+/// Whether `path` names a JSONL or Parquet file (so the output is one file rather than a
+/// directory).
 pub fn is_jsonl_path(path: &Path) -> bool {
-    matches!(detect(path), Some((Format::Jsonl, _)))
+    matches!(detect(path), Some((Format::Jsonl | Format::Parquet, _)))
 }
 
 /// A JSONL file created on the first record, so that a run without errors leaves no
