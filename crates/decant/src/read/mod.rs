@@ -10,6 +10,7 @@
 //! raw record into a [`Document`] or a [`RecordError`] (pure, parallel).
 
 mod jsonl;
+pub mod warc;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
