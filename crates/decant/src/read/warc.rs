@@ -71,9 +71,11 @@ impl WarcRecord {
     }
 
     /// The `WARC-Type` header, lower-cased (`conversion`, `response`, `warcinfo`...), so it
-    /// can be matched directly; `None` when the record has none.
+    /// can be matched directly; `None` when the record has none or it is empty.
     pub fn warc_type(&self) -> Option<Cow<'_, str>> {
-        self.header("WARC-Type").map(ascii_lowercase)
+        self.header("WARC-Type")
+            .filter(|t| !t.is_empty())
+            .map(ascii_lowercase)
     }
 
     /// The content block: the `Content-Length` bytes after the headers.
@@ -1147,6 +1149,8 @@ mod tests {
         }
         assert_eq!(skip(&record("WARC-Type: WarcInfo\r\n", b"")), "warcinfo");
         assert_eq!(skip(&record("", b"text")), "no WARC-Type");
+        // Found by the fuzz target: an empty type is no type, not an empty reason.
+        assert_eq!(skip(&record("WARC-Type: \r\n", b"text")), "no WARC-Type");
     }
 
     #[test]
