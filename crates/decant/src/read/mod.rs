@@ -13,6 +13,7 @@
 
 mod jsonl;
 pub mod parquet;
+pub mod warc;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
