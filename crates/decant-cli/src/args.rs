@@ -40,6 +40,82 @@ pub enum Command {
     /// run files in the work directory and are merged from disk.
     /// Exit status as for `repair`.
     Dedup(DedupArgs),
+
+    /// Run a whole pipeline into an output folder: repair, quality rules and dedup over
+    /// sharded inputs (JSONL, Parquet, WARC/WET, text), on every core, resumably. Without
+    /// --config: repair, then fineweb-2024 (without language ID), then exact and near dedup.
+    ///
+    /// OUT gets data/ (kept documents, one file per shard), rejects/ (every dropped document
+    /// with step, reason, value and threshold, or duplicate_of), errors/ (unreadable records
+    /// with file, line and cause), clusters.jsonl, stats.json and report.html. Rerunning
+    /// after a crash redoes only the unfinished shards and gives the same bytes.
+    /// Exit status as for `repair`.
+    Run(RunArgs),
+
+    /// Regenerate OUT/report.html from OUT/stats.json.
+    Report(ReportArgs),
+
+    /// Show the journey of one document through a finished run: repair edits, each quality
+    /// step's verdict with the measured value and threshold, and, if it was removed as a
+    /// duplicate, its cluster and survivor.
+    Explain(ExplainArgs),
+}
+
+/// Arguments of `decant run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Input files or directories (.jsonl, .json, .ndjson, .txt, .warc, .wet, optionally .gz
+    /// or .zst; .parquet). They replace the config's `input.paths`.
+    pub inputs: Vec<PathBuf>,
+
+    /// The output folder (replaces the config's `output.dir`).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+
+    /// A pipeline file (TOML): [input], [output] and [[step]] tables (see --print-config).
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+
+    /// Print the effective pipeline config (every setting) and exit.
+    #[arg(long)]
+    pub print_config: bool,
+
+    /// Output format: jsonl, jsonl.gz, jsonl.zst or parquet (replaces `output.format`).
+    #[arg(long)]
+    pub format: Option<String>,
+
+    /// Discard what an earlier run left in the output folder and start over.
+    #[arg(long)]
+    pub restart: bool,
+
+    /// Worker threads (0: one per core).
+    #[arg(short = 'j', long, default_value_t = 0)]
+    pub threads: usize,
+
+    /// No progress and no summary on standard error (errors are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Arguments of `decant report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The output folder of a run.
+    pub output: PathBuf,
+}
+
+/// Arguments of `decant explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The output folder of a run.
+    pub output: PathBuf,
+
+    /// The document's id (as in the input's id field, or FILE:LINE when it had none).
+    pub id: String,
+
+    /// Print the explanation as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Inputs, outputs and side files, shared by every command.

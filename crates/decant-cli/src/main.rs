@@ -27,6 +27,9 @@ fn main() -> ExitCode {
         args::Command::Repair(a) => cmd::repair::run(&a),
         args::Command::Filter(a) => cmd::filter::run(&a),
         args::Command::Dedup(a) => cmd::dedup::run(&a),
+        args::Command::Run(a) => cmd::run::run(&a),
+        args::Command::Report(a) => cmd::run::report(&a),
+        args::Command::Explain(a) => cmd::run::explain(&a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

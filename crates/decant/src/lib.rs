@@ -25,6 +25,7 @@
 pub mod dedup;
 pub mod document;
 pub mod error;
+pub mod explain;
 pub mod filter;
 pub mod pipeline;
 pub mod read;

@@ -81,6 +81,8 @@ pub struct Summary {
     pub unchanged: u64,
     /// Records set aside in the errors file.
     pub errored: u64,
+    /// Records that are not documents (WARC requests, metadata, HTML pages...), by reason.
+    pub skipped: BTreeMap<String, u64>,
     /// Documents dropped, by `step/reason`.
     pub rejected_by: BTreeMap<String, u64>,
     /// Lines removed by filters from kept documents, by `step/reason`.
@@ -155,6 +157,8 @@ pub(crate) struct Batch {
     pub first: u64,
     /// The records, or why they could not be read.
     pub items: Vec<std::result::Result<read::RawRecord, RecordError>>,
+    /// Records read since the previous batch that are not documents, by reason.
+    pub skipped: BTreeMap<String, u64>,
 }
 
 const BATCH_BYTES: usize = 4 << 20;
@@ -164,7 +168,7 @@ const BATCH_RECORDS: usize = 2048;
 /// receiver hangs up.
 pub(crate) fn reader_thread(inputs: &[InputFile], tx: &std::sync::mpsc::SyncSender<Batch>) {
     for (idx, input) in inputs.iter().enumerate() {
-        let reader = match RawReader::open(input) {
+        let mut reader = match RawReader::open(input) {
             Ok(r) => r,
             Err(e) => {
                 let item = Err(RecordError {
@@ -178,6 +182,7 @@ pub(crate) fn reader_thread(inputs: &[InputFile], tx: &std::sync::mpsc::SyncSend
                         input: idx,
                         first: 0,
                         items: vec![item],
+                        skipped: BTreeMap::new(),
                     })
                     .is_err()
                 {
@@ -189,7 +194,8 @@ pub(crate) fn reader_thread(inputs: &[InputFile], tx: &std::sync::mpsc::SyncSend
         let mut items = Vec::new();
         let mut bytes = 0;
         let mut first = 0u64;
-        for item in reader {
+        #[allow(clippy::while_let_on_iterator)] // the loop body also asks the reader
+        while let Some(item) = reader.next() {
             bytes += item.as_ref().map_or(0, |r| r.bytes.len());
             items.push(item);
             if bytes >= BATCH_BYTES || items.len() >= BATCH_RECORDS {
@@ -201,6 +207,7 @@ pub(crate) fn reader_thread(inputs: &[InputFile], tx: &std::sync::mpsc::SyncSend
                         input: idx,
                         first,
                         items: full,
+                        skipped: reader.take_skipped(),
                     })
                     .is_err()
                 {
@@ -215,6 +222,7 @@ pub(crate) fn reader_thread(inputs: &[InputFile], tx: &std::sync::mpsc::SyncSend
                 input: idx,
                 first,
                 items,
+                skipped: reader.take_skipped(),
             })
             .is_err()
         {
@@ -409,7 +417,7 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
         .map(crate::dedup::paragraph::ParagraphPlan::cursor)
         .transpose()?;
     let (tx, rx) = sync_channel::<Batch>(4);
-    let (done_tx, done_rx) = sync_channel::<(usize, u64, Vec<Processed>)>(2);
+    let (done_tx, done_rx) = sync_channel::<(usize, u64, Vec<Processed>, BTreeMap<String, u64>)>(2);
     let result = std::thread::scope(|s| {
         s.spawn(move || reader_thread(&job.inputs, &tx));
         let repairer = repairer.as_ref();
@@ -417,7 +425,8 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
         let paragraphs = job.paragraphs.as_deref();
         let pool = &pool;
         let processing = s.spawn(move || -> Result<()> {
-            for batch in &rx {
+            for mut batch in &rx {
+                let skipped = std::mem::take(&mut batch.skipped);
                 let input = &job.inputs[batch.input];
                 // The paragraph decisions of this batch's documents, read in order.
                 let decisions = match cursor.as_mut() {
@@ -495,14 +504,20 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                         .collect()
                 });
                 // The writer hung up (an error): dropping `rx` stops the reader too.
-                if done_tx.send((batch.input, batch.first, processed)).is_err() {
+                if done_tx
+                    .send((batch.input, batch.first, processed, skipped))
+                    .is_err()
+                {
                     return Ok(());
                 }
             }
             Ok(())
         });
         let done_rx = done_rx; // dropped on return, which stops the other stages early
-        for (input, first, processed) in &done_rx {
+        for (input, first, processed, skipped) in &done_rx {
+            for (why, n) in skipped {
+                *summary.skipped.entry(why).or_default() += n;
+            }
             // A JSONL input is mirrored even when empty; a text file whose one record could
             // not be read gets no (empty, misleading) output file.
             if job.inputs[input].format == Format::Jsonl {

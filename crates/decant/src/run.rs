@@ -208,18 +208,19 @@ impl Default for RunConfig {
 }
 
 /// `64M`, `1G`, `512K` or plain bytes.
-pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
+pub fn parse_size(size: &str) -> std::result::Result<u64, String> {
+    let s = size;
     let t = s.trim();
     let (num, mult) = match t.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => {
-            let m = match c.to_ascii_uppercase() {
+        Some((at, unit)) if unit.is_ascii_alphabetic() => {
+            let m = match unit.to_ascii_uppercase() {
                 'K' => 1 << 10,
                 'M' => 1 << 20,
                 'G' => 1 << 30,
                 'T' => 1 << 40,
                 _ => return Err(format!("bad size {s:?}: expected e.g. 512M, 2G")),
             };
-            (&t[..i], m)
+            (&t[..at], m)
         }
         _ => (t, 1),
     };
@@ -477,6 +478,7 @@ struct ShardStats {
     rejected_by: BTreeMap<String, u64>,
     lines_removed: BTreeMap<String, u64>,
     changed_by: BTreeMap<String, u64>,
+    skipped: BTreeMap<String, u64>,
     length_before: Histogram,
     length_after: Histogram,
     removed_lines: Vec<RemovedLineCount>,
@@ -533,6 +535,7 @@ impl<'a> ShardObserver<'a> {
         s.edited = summary.edited;
         s.text_bytes_in = summary.text_bytes;
         s.rejected_by.clone_from(&summary.rejected_by);
+        s.skipped.clone_from(&summary.skipped);
         s.lines_removed = summary
             .filter_lines_removed
             .iter()
@@ -1128,7 +1131,7 @@ fn for_each_parallel(
 }
 
 /// Puts the shards' statistics together.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::too_many_lines)]
 fn assemble(
     plan: &Plan,
     inputs: &[InputFile],
@@ -1158,6 +1161,9 @@ fn assemble(
         }
         for (k, v) in &s.changed_by {
             *total.changed_by.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &s.skipped {
+            *total.skipped.entry(k.clone()).or_default() += v;
         }
         total.length_before.merge(&s.length_before);
         total.length_after.merge(&s.length_after);
@@ -1195,7 +1201,7 @@ fn assemble(
         kept: total.kept,
         rejected: total.rejected,
         errored: total.errored,
-        skipped_records: 0,
+        skipped_records: total.skipped.values().sum(),
         repaired: total.repaired,
         edited: total.edited,
     };
@@ -1244,6 +1250,7 @@ fn assemble(
         i.shards += 1;
         i.documents += st.read - st.errored;
         i.errored += st.errored;
+        i.skipped += st.skipped.values().sum::<u64>();
         i.bytes += s.bytes;
     }
     Ok(RunStats {
@@ -1348,14 +1355,17 @@ mod tests {
 
     #[test]
     fn large_jsonl_files_are_cut_at_lines() {
+        use std::fmt::Write;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.jsonl");
         let mut text = String::new();
         for i in 0..1000 {
-            text.push_str(&format!(
-                "{{\"text\": \"document {i} {}\"}}\n",
+            writeln!(
+                text,
+                "{{\"text\": \"document {i} {}\"}}",
                 "x".repeat(i % 37)
-            ));
+            )
+            .unwrap();
         }
         std::fs::write(&path, &text).unwrap();
         let inputs = crate::read::expand_inputs(std::slice::from_ref(&path)).unwrap();

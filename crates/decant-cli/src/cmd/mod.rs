@@ -4,6 +4,7 @@
 pub mod dedup;
 pub mod filter;
 pub mod repair;
+pub mod run;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;

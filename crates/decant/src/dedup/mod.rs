@@ -799,6 +799,7 @@ impl Removals {
 
     /// The removals of input `file` alone, keyed as if it were the only input (file 0): for
     /// applying a run's removals one shard at a time.
+    #[must_use]
     pub fn for_file(&self, file: usize) -> Removals {
         let lo = self.sorted.partition_point(|r| r.0 < doc_key(file, 0));
         let hi = self.sorted.partition_point(|r| r.0 < doc_key(file + 1, 0));

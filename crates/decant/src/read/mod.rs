@@ -4,8 +4,11 @@
 //! The format follows the extension: `.txt` (one document per file), `.jsonl`, `.ndjson`,
 //! `.json` (one JSON object per line), each optionally compressed as `.gz` or `.zst`, and
 //! `.parquet` (one document per row: each row becomes a JSON object, so every column passes
-//! through the same record path as a JSONL field). A directory is read recursively in sorted
-//! order; `-` is JSONL on standard input.
+//! through the same record path as a JSONL field), and `.warc`/`.wet` (optionally `.gz`: each
+//! text record becomes a document `{id, text, metadata: {url, date, warc_record_id,
+//! warc_type, content_type}}`; records that hold no text — requests, metadata, HTML pages —
+//! are counted as skipped, by reason). A directory is read recursively in sorted order; `-`
+//! is JSONL on standard input.
 //!
 //! Reading is split in two so that parsing runs in parallel: [`RawReader`] yields the raw
 //! bytes of each record with its line number (cheap, sequential), and [`parse`] turns one
@@ -36,6 +39,8 @@ pub enum Format {
     Jsonl,
     /// Apache Parquet: one document per row; its "line" is the 1-based row number.
     Parquet,
+    /// WARC or WET: one document per text record; its line is the record's first line.
+    Warc,
 }
 
 /// How a file is compressed.
@@ -68,6 +73,7 @@ pub fn detect(path: &Path) -> Option<(Format, Compression)> {
         "txt" | "text" => Format::Text,
         // Parquet compresses inside the file.
         "parquet" if compression == Compression::None => Format::Parquet,
+        "warc" | "wet" => Format::Warc,
         _ => return None,
     };
     Some((format, compression))
@@ -122,8 +128,8 @@ impl InputFile {
     fn named(path: &Path, relative: PathBuf) -> Result<Self> {
         let (format, compression) = detect(path).ok_or_else(|| Error::Unsupported {
             path: path.to_owned(),
-            message: "unknown format: expected .txt, .jsonl, .ndjson or .json (optionally \
-                      compressed as .gz or .zst), or .parquet"
+            message: "unknown format: expected .txt, .jsonl, .ndjson, .json, .warc or .wet \
+                      (optionally compressed as .gz or .zst), or .parquet"
                 .into(),
         })?;
         Ok(InputFile {
@@ -265,11 +271,13 @@ pub struct RawReader {
     input: InputFile,
     source: Option<Source>,
     line: u64,
+    skipped: std::collections::BTreeMap<String, u64>,
 }
 
 enum Source {
     Stream(Box<dyn BufRead + Send>),
     Parquet(parquet::ParquetRows),
+    Warc(warc::WarcReader<Box<dyn BufRead + Send>>),
 }
 
 impl RawReader {
@@ -277,13 +285,70 @@ impl RawReader {
     pub fn open(input: &InputFile) -> Result<Self> {
         let source = match input.format {
             Format::Parquet => Source::Parquet(parquet::ParquetRows::open(input)?),
+            Format::Warc => Source::Warc(warc::WarcReader::new(open(input)?)),
             Format::Text | Format::Jsonl => Source::Stream(open(input)?),
         };
         Ok(RawReader {
             source: Some(source),
             input: input.clone(),
             line: input.slice.map_or(0, |s| s.lines_before),
+            skipped: std::collections::BTreeMap::new(),
         })
+    }
+
+    /// The next text record of a WARC file (records without text are counted as skipped).
+    fn next_warc(&mut self) -> Option<<Self as Iterator>::Item> {
+        let Some(Source::Warc(records)) = self.source.as_mut() else {
+            return None;
+        };
+        loop {
+            match records.next() {
+                None => {
+                    self.source = None;
+                    return None;
+                }
+                Some(Err(e)) => {
+                    self.line = e.line;
+                    let reason = format!("{}; the rest of the file is not read", e.message);
+                    self.source = None;
+                    return Some(Err(RecordError {
+                        file: self.input.display.clone(),
+                        line: e.line,
+                        reason,
+                        raw: String::from_utf8_lossy(&e.raw).into_owned(),
+                    }));
+                }
+                Some(Ok(record)) => {
+                    self.line = record.line;
+                    match warc::content(&record) {
+                        Ok(warc::Content::Skip(why)) => {
+                            *self.skipped.entry(why).or_default() += 1;
+                        }
+                        Ok(warc::Content::Text(t)) => {
+                            return Some(Ok(RawRecord {
+                                line: record.line,
+                                bytes: warc_json(&t),
+                            }));
+                        }
+                        Err(why) => {
+                            return Some(Err(RecordError {
+                                file: self.input.display.clone(),
+                                line: record.line,
+                                reason: format!("WARC record: {why}"),
+                                raw: String::from_utf8_lossy(&record.raw[..record.block_start])
+                                    .into_owned(),
+                            }))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records read since the last call that are not documents (WARC requests, metadata,
+    /// HTML pages...), by reason.
+    pub fn take_skipped(&mut self) -> std::collections::BTreeMap<String, u64> {
+        std::mem::take(&mut self.skipped)
     }
 
     fn broken(&mut self, e: &dyn std::fmt::Display, bytes: &[u8]) -> RecordError {
@@ -305,6 +370,7 @@ impl Iterator for RawReader {
     fn next(&mut self) -> Option<Self::Item> {
         let reader = match self.source.as_mut()? {
             Source::Stream(reader) => reader,
+            Source::Warc(_) => return self.next_warc(),
             Source::Parquet(rows) => {
                 self.line += 1;
                 return match rows.next_row() {
@@ -333,7 +399,7 @@ impl Iterator for RawReader {
                     Err(e) => Some(Err(self.broken(&e, &bytes))),
                 }
             }
-            Format::Jsonl | Format::Parquet => loop {
+            Format::Jsonl | Format::Parquet | Format::Warc => loop {
                 let mut bytes = Vec::new();
                 self.line += 1;
                 match reader.read_until(b'\n', &mut bytes) {
@@ -366,6 +432,22 @@ impl Iterator for RawReader {
     }
 }
 
+/// A WARC text record as the JSON object its document is read from.
+fn warc_json(t: &warc::WarcText) -> Vec<u8> {
+    let record = serde_json::json!({
+        "id": t.record_id,
+        "text": t.text,
+        "metadata": {
+            "url": t.url,
+            "date": t.date,
+            "warc_record_id": t.record_id,
+            "warc_type": t.warc_type,
+            "content_type": t.content_type,
+        },
+    });
+    serde_json::to_vec(&record).expect("JSON values serialize")
+}
+
 /// Parses one raw record of `input` into a document.
 pub fn parse(
     input: &InputFile,
@@ -382,6 +464,8 @@ pub fn parse(
     }
     match input.format {
         Format::Jsonl | Format::Parquet => parse_jsonl(&input.display, raw, fields),
+        // decant writes these records itself, with its own field names.
+        Format::Warc => parse_jsonl(&input.display, raw, &FieldNames::default()),
         Format::Text => match String::from_utf8(raw.bytes) {
             Ok(text) => Ok(Document {
                 id: input.display.to_string(),

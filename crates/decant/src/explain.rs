@@ -1,0 +1,322 @@
+//! `decant explain`: one document's journey through a finished run, told again from its
+//! input and the run's saved config (every step is deterministic), plus what the dedup
+//! stage decided about it (from the run's rejects and clusters files).
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::read::{self, FieldNames, RawReader, Slice};
+use crate::repair::{Edit, Repairer};
+use crate::run::{Layout, RunConfig, SavedPlan};
+use crate::step::RemovedLine;
+use crate::{Error, Result};
+
+/// What happened to one document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    /// Its id.
+    pub id: String,
+    /// The input file.
+    pub file: String,
+    /// Its line (row, record) there.
+    pub line: u64,
+    /// The shard it was in.
+    pub shard: String,
+    /// Characters as read.
+    pub chars_in: usize,
+    /// Repair's edits, if the pipeline repairs.
+    pub repair: Option<Vec<Edit>>,
+    /// Each quality step, in order.
+    pub filters: Vec<StepTrace>,
+    /// What dedup decided, if the pipeline dedups and the document reached it.
+    pub dedup: Option<DedupTrace>,
+    /// Where it ended up.
+    pub fate: String,
+}
+
+/// One quality step's verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepTrace {
+    /// The step.
+    pub step: &'static str,
+    /// `passed`, `edited` (lines removed), `dropped` or `not reached`.
+    pub verdict: &'static str,
+    /// For `dropped`: the reason, measured value and threshold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection: Option<crate::step::Rejection>,
+    /// Lines the step removed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<RemovedLine>,
+}
+
+/// Dedup's decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct DedupTrace {
+    /// Whether it was removed.
+    pub removed: bool,
+    /// The rejects record when it was (reason, duplicate_of, cluster, similarities).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<serde_json::Value>,
+    /// Its cluster from clusters.jsonl (survivor and members), if it is in one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<serde_json::Value>,
+}
+
+/// Explains document `id` of the run in `layout`; `None` when no input record has that id.
+#[allow(clippy::too_many_lines)]
+pub fn explain(layout: &Layout, id: &str) -> Result<Option<Explanation>> {
+    let saved = SavedPlan::load(layout)?;
+    let config = RunConfig::from_toml(&saved.config)?;
+    let plan = config.plan()?;
+    let fields = FieldNames {
+        text: config.input.text_field.clone(),
+        id: config.input.id_field.clone(),
+    };
+    let needle = id.as_bytes();
+    let mut found = None;
+    'shards: for shard in &saved.shards {
+        let mut input = read::expand_inputs(&[shard.file.clone().into()])?.remove(0);
+        if let (Some(start), Some(end)) = (shard.start, shard.end) {
+            input.slice = Some(Slice {
+                start,
+                end,
+                lines_before: shard.lines_before,
+            });
+        }
+        for raw in RawReader::open(&input)? {
+            let Ok(raw) = raw else { continue };
+            // Most records cannot hold the id at all: skip them before parsing. A made-up
+            // id (FILE:LINE) is not in the record's bytes, so those are parsed.
+            if memchr::memmem::find(&raw.bytes, needle).is_none() && !id.contains(':') {
+                continue;
+            }
+            if let Ok(doc) = read::parse(&input, raw, &fields) {
+                if doc.id == id {
+                    found = Some((shard.name.clone(), doc));
+                    break 'shards;
+                }
+            }
+        }
+    }
+    let Some((shard, doc)) = found else {
+        return Ok(None);
+    };
+    let mut text = doc.text.clone();
+    let repair = plan.repair.clone().map(|c| {
+        let r = Repairer::new(c).repair(&doc.text);
+        let edits = r.edits.clone();
+        text = r.text.into_owned();
+        edits
+    });
+    let mut filters = Vec::new();
+    let mut fate = None;
+    if let Some(f) = &plan.filters {
+        let built = f.build();
+        let outcome = built.judge(&text, &mut crate::filter::Scratch::default());
+        let mut reached = true;
+        for name in built.names() {
+            let removed: Vec<RemovedLine> = outcome
+                .removed
+                .iter()
+                .filter(|r| r.step == name)
+                .cloned()
+                .collect();
+            let rejection = outcome.rejection.clone().filter(|r| r.step == name);
+            let verdict = if !reached {
+                "not reached"
+            } else if rejection.is_some() {
+                reached = false;
+                "dropped"
+            } else if removed.is_empty() {
+                "passed"
+            } else {
+                "edited"
+            };
+            filters.push(StepTrace {
+                step: name,
+                verdict,
+                rejection,
+                removed,
+            });
+        }
+        if let Some(r) = &outcome.rejection {
+            fate = Some(format!(
+                "dropped by {} ({}: {} against {}), in rejects/{shard}.jsonl",
+                r.step, r.reason, r.value, r.threshold
+            ));
+        }
+    }
+    let mut dedup = None;
+    if plan.dedup.is_some() && fate.is_none() {
+        let record = find_json_line(&layout.rejects(&shard, "dedup"), |v| {
+            v.get("id").and_then(serde_json::Value::as_str) == Some(id)
+        })?;
+        let cluster = match record
+            .as_ref()
+            .and_then(|r| r.get("cluster"))
+            .and_then(serde_json::Value::as_u64)
+        {
+            Some(n) => find_json_line(&layout.clusters(), |v| {
+                v.get("cluster").and_then(serde_json::Value::as_u64) == Some(n)
+            })?,
+            None => find_json_line(&layout.clusters(), |v| {
+                v.get("survivor").and_then(serde_json::Value::as_str) == Some(id)
+            })?,
+        };
+        if let Some(r) = &record {
+            fate = Some(format!(
+                "removed as {} of {}, in rejects/{shard}.dedup.jsonl",
+                r.get("reason")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("?"),
+                r.get("duplicate_of")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("?"),
+            ));
+        }
+        dedup = Some(DedupTrace {
+            removed: record.is_some(),
+            record,
+            cluster,
+        });
+    }
+    let fate = fate.unwrap_or_else(|| format!("kept, in data/{shard}.{}", plan.extension));
+    Ok(Some(Explanation {
+        id: doc.id.clone(),
+        file: doc.origin.file.to_string(),
+        line: doc.origin.line,
+        shard,
+        chars_in: doc.text.chars().count(),
+        repair,
+        filters,
+        dedup,
+        fate,
+    }))
+}
+
+/// The first JSON line of `path` that `pick` accepts (a missing file has none).
+fn find_json_line(
+    path: &Path,
+    pick: impl Fn(&serde_json::Value) -> bool,
+) -> Result<Option<serde_json::Value>> {
+    use std::io::BufRead;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    for line in std::io::BufReader::new(file).lines() {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
+            if pick(&v) {
+                return Ok(Some(v));
+            }
+        }
+    }
+    Ok(None)
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "document {}", self.id)?;
+        writeln!(
+            f,
+            "  {:<18} {}:{} (shard {}), {} characters",
+            "from", self.file, self.line, self.shard, self.chars_in
+        )?;
+        if let Some(edits) = &self.repair {
+            if edits.is_empty() {
+                writeln!(f, "  {:<18} nothing to repair", "repair")?;
+            }
+            for e in edits {
+                let first = e.text.lines().next().unwrap_or("");
+                writeln!(
+                    f,
+                    "  {:<18} lines {}-{} {}: {:?}{}",
+                    "repair",
+                    e.lines[0],
+                    e.lines[1],
+                    e.reason.name(),
+                    clip(first, 70),
+                    if e.text.lines().count() > 1 {
+                        " ..."
+                    } else {
+                        ""
+                    }
+                )?;
+            }
+        }
+        for s in &self.filters {
+            match &s.rejection {
+                Some(r) => writeln!(
+                    f,
+                    "  {:<18} dropped: {} = {} (threshold {})",
+                    s.step, r.reason, r.value, r.threshold
+                )?,
+                None => writeln!(f, "  {:<18} {}", s.step, s.verdict)?,
+            }
+            for l in &s.removed {
+                writeln!(
+                    f,
+                    "  {:<18} removed line {} ({}): {:?}",
+                    "",
+                    l.line,
+                    l.reason,
+                    clip(&l.text, 60)
+                )?;
+            }
+        }
+        if let Some(d) = &self.dedup {
+            match &d.record {
+                Some(r) => writeln!(
+                    f,
+                    "  {:<18} {} of {} (cluster {}, estimated Jaccard {})",
+                    "dedup",
+                    r.get("reason").and_then(|v| v.as_str()).unwrap_or("?"),
+                    r.get("duplicate_of")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("?"),
+                    r.get("cluster").map_or("?".into(), ToString::to_string),
+                    r.get("estimated_jaccard")
+                        .map_or("?".into(), ToString::to_string),
+                )?,
+                None if d.cluster.is_some() => {
+                    writeln!(f, "  {:<18} the survivor of its cluster", "dedup")?;
+                }
+                None => writeln!(f, "  {:<18} no duplicate found", "dedup")?,
+            }
+            if let Some(c) = &d.cluster {
+                let members: Vec<&str> = c
+                    .get("members")
+                    .and_then(|m| m.as_array())
+                    .map(|m| {
+                        m.iter()
+                            .filter_map(|x| x.get("id").and_then(|v| v.as_str()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                writeln!(
+                    f,
+                    "  {:<18} cluster {}: survivor {}, members {}",
+                    "",
+                    c.get("cluster").map_or("?".into(), ToString::to_string),
+                    c.get("survivor").and_then(|v| v.as_str()).unwrap_or("?"),
+                    members.join(", ")
+                )?;
+            }
+        }
+        writeln!(f, "  {:<18} {}", "fate", self.fate)
+    }
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(n).collect();
+        t.push('…');
+        t
+    }
+}
