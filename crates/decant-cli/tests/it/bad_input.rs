@@ -157,8 +157,8 @@ fn missing_input_is_fatal_and_named() {
 #[test]
 fn unknown_format_is_fatal_and_named() {
     let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("x.parquet");
-    fs::write(&f, b"PAR1").unwrap();
+    let f = dir.path().join("x.csv");
+    fs::write(&f, b"a,b\n1,2\n").unwrap();
     let o = run(decant(&["repair", f.to_str().unwrap()]));
     assert_exit(&o, 1, "unknown format");
 }

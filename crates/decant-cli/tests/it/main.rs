@@ -4,6 +4,7 @@ mod bad_input;
 mod dedup;
 mod filter;
 mod repair;
+mod run;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
