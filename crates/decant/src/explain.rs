@@ -49,6 +49,9 @@ pub struct StepTrace {
     /// Lines the step removed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub removed: Vec<RemovedLine>,
+    /// Each rule the step measured, with the value against its threshold (up to the rule
+    /// that dropped the document, as the step itself stops there).
+    pub measures: Vec<crate::step::Measure>,
 }
 
 /// Dedup's decision.
@@ -114,7 +117,8 @@ pub fn explain(layout: &Layout, id: &str) -> Result<Option<Explanation>> {
     let mut fate = None;
     if let Some(f) = &plan.filters {
         let built = f.build();
-        let outcome = built.judge(&text, &mut crate::filter::Scratch::default());
+        let (outcome, measures) =
+            crate::step::trace(|| built.judge(&text, &mut crate::filter::Scratch::default()));
         let mut reached = true;
         for name in built.names() {
             let removed: Vec<RemovedLine> = outcome
@@ -139,6 +143,11 @@ pub fn explain(layout: &Layout, id: &str) -> Result<Option<Explanation>> {
                 verdict,
                 rejection,
                 removed,
+                measures: measures
+                    .iter()
+                    .filter(|m| m.step == name)
+                    .cloned()
+                    .collect(),
             });
         }
         if let Some(r) = &outcome.rejection {
@@ -256,6 +265,17 @@ impl fmt::Display for Explanation {
                     s.step, r.reason, r.value, r.threshold
                 )?,
                 None => writeln!(f, "  {:<18} {}", s.step, s.verdict)?,
+            }
+            for m in &s.measures {
+                writeln!(
+                    f,
+                    "  {:<18} {:<30} {:>10.4}  {} {}",
+                    "",
+                    m.rule,
+                    m.value,
+                    if m.fails { "fails" } else { "ok   " },
+                    m.threshold
+                )?;
             }
             for l in &s.removed {
                 writeln!(

@@ -39,6 +39,57 @@ impl Rejection {
     }
 }
 
+/// One rule's measurement against its threshold, recorded while [`trace`] runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Measure {
+    /// The step (`gopher_quality`, ...).
+    pub step: &'static str,
+    /// The rule, by the reason it drops documents for.
+    pub rule: Cow<'static, str>,
+    /// The measured value.
+    pub value: f64,
+    /// The threshold.
+    pub threshold: f64,
+    /// Whether the document fails the rule.
+    pub fails: bool,
+}
+
+thread_local! {
+    static TRACE: std::cell::RefCell<Option<Vec<Measure>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with every rule measurement on this thread recorded (for `decant explain`; rules
+/// record nothing otherwise).
+pub fn trace<R>(f: impl FnOnce() -> R) -> (R, Vec<Measure>) {
+    TRACE.with(|t| *t.borrow_mut() = Some(Vec::new()));
+    let r = f();
+    let measures = TRACE.with(|t| t.borrow_mut().take()).unwrap_or_default();
+    (r, measures)
+}
+
+/// A rule's check: returns `fails`, and records the measurement while tracing.
+#[inline]
+pub(crate) fn measured(
+    step: &'static str,
+    rule: impl Into<Cow<'static, str>>,
+    value: f64,
+    threshold: f64,
+    fails: bool,
+) -> bool {
+    TRACE.with(|t| {
+        if let Some(v) = t.borrow_mut().as_mut() {
+            v.push(Measure {
+                step,
+                rule: rule.into(),
+                value,
+                threshold,
+                fails,
+            });
+        }
+    });
+    fails
+}
+
 /// A line a filter removed from a document it kept, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RemovedLine {

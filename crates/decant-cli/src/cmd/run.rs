@@ -310,10 +310,12 @@ pub fn explain(a: &ExplainArgs) -> anyhow::Result<u8> {
         );
         return Ok(exit::FATAL);
     };
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&e)?);
+    let text = if a.json {
+        serde_json::to_string_pretty(&e)? + "\n"
     } else {
-        print!("{e}");
-    }
+        e.to_string()
+    };
+    // A closed pipe (`| head`) is an io::Error here, which main treats as success.
+    std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes())?;
     Ok(exit::OK)
 }

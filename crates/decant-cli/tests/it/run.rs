@@ -133,6 +133,28 @@ fn the_default_pipeline_fills_the_output_folder_and_explains_each_document() {
         "gopher_enough_stop_words"
     );
     assert_eq!(dropped[0]["rejection"]["threshold"], 2.0);
+    // Each rule the step measured, up to the one that dropped it.
+    let measures = dropped[0]["measures"].as_array().unwrap();
+    let (last, before) = measures.split_last().unwrap();
+    assert_eq!(
+        (&last["rule"], &last["fails"], &last["value"]),
+        (
+            &json!("gopher_enough_stop_words"),
+            &json!(true),
+            &json!(0.0)
+        )
+    );
+    assert!(
+        before.len() >= 8 && before.iter().all(|m| m["fails"] == false),
+        "{measures:?}"
+    );
+    let passed = &e["filters"][0];
+    assert_eq!(passed["verdict"], "passed");
+    assert!(passed["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["rule"] == "dup_line_frac"));
     let o = run(decant(&["explain", path_str(&out), "no-such-id"]));
     assert_exit(&o, 1, "no document with id");
     // `decant report` regenerates the same page.

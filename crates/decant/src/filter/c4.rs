@@ -22,6 +22,7 @@
 //! `too_few_sentences`. The kept lines, joined with `\n` and stripped, become the new text.
 //! Note that checks 5 and 7 only see lines that survived checks 1–4, as in datatrove.
 
+use crate::step::measured;
 use serde::{Deserialize, Serialize};
 
 use super::{py_lines, py_strip, Doc};
@@ -288,7 +289,15 @@ impl Filter for C4Quality {
         if let Some(v) = verdict {
             return v;
         }
-        if sentences < self.min_num_sentences {
+        if self.min_num_sentences != -1
+            && measured(
+                STEP,
+                "too_few_sentences",
+                sentences as f64,
+                self.min_num_sentences as f64,
+                sentences < self.min_num_sentences,
+            )
+        {
             return Verdict::Drop(Rejection::new(
                 STEP,
                 "too_few_sentences",

@@ -13,6 +13,7 @@
 //! The repeated-line threshold is 0.01 as in datatrove's code; the paper says 0.1. Both are
 //! a setting away (`char_duplicates_ratio`).
 
+use crate::step::measured;
 use serde::{Deserialize, Serialize};
 
 use super::{find_duplicates, is_terminal_punct, py_strip, Doc};
@@ -78,24 +79,48 @@ impl Filter for FineWebQuality {
             return drop("empty", 0.0, 0.0);
         }
         let ratio = punct as f64 / n as f64;
-        if ratio < self.line_punct_thr && !(ratio == 0.0 && self.line_punct_exclude_zero) {
+        if measured(
+            STEP,
+            "line_punct_ratio",
+            ratio,
+            self.line_punct_thr,
+            ratio < self.line_punct_thr && !(ratio == 0.0 && self.line_punct_exclude_zero),
+        ) {
             return drop("line_punct_ratio", ratio, self.line_punct_thr);
         }
         let ratio = short as f64 / n as f64;
-        if ratio > self.short_line_thr {
+        if measured(
+            STEP,
+            "short_line_ratio",
+            ratio,
+            self.short_line_thr,
+            ratio > self.short_line_thr,
+        ) {
             return drop("short_line_ratio", ratio, self.short_line_thr);
         }
         let (_, dup_chars) = find_duplicates(lines());
         let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
         let ratio = dup_chars as f64 / (doc.chars() - newlines) as f64;
-        if ratio > self.char_duplicates_ratio {
+        if measured(
+            STEP,
+            "char_dup_ratio",
+            ratio,
+            self.char_duplicates_ratio,
+            ratio > self.char_duplicates_ratio,
+        ) {
             return drop("char_dup_ratio", ratio, self.char_duplicates_ratio);
         }
         let words = doc.words().len();
         // datatrove divides by zero here when there are no words; a text with a non-blank
         // line always has one.
         let ratio = newlines as f64 / words.max(1) as f64;
-        if ratio > self.new_line_ratio {
+        if measured(
+            STEP,
+            "list_ratio",
+            ratio,
+            self.new_line_ratio,
+            ratio > self.new_line_ratio,
+        ) {
             return drop("list_ratio", ratio, self.new_line_ratio);
         }
         Verdict::Keep

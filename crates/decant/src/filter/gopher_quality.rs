@@ -18,6 +18,7 @@
 //! lines are Python `splitlines()` lines. A threshold of 0 switches its rule off, as in
 //! datatrove.
 
+use crate::step::measured;
 use serde::{Deserialize, Serialize};
 
 use super::{count_non_overlapping, is_datatrove_punct, py_lines, Doc};
@@ -114,14 +115,30 @@ impl Filter for GopherQuality {
                 stop_seen |= stops.bit(w.text(text));
             }
         }
-        if self.min_doc_words > 0 && n_content < self.min_doc_words {
+        if self.min_doc_words > 0
+            && measured(
+                STEP,
+                "gopher_short_doc",
+                n_content as f64,
+                self.min_doc_words as f64,
+                n_content < self.min_doc_words,
+            )
+        {
             return drop(
                 "gopher_short_doc",
                 n_content as f64,
                 self.min_doc_words as f64,
             );
         }
-        if self.max_doc_words > 0 && n_content > self.max_doc_words {
+        if self.max_doc_words > 0
+            && measured(
+                STEP,
+                "gopher_long_doc",
+                n_content as f64,
+                self.max_doc_words as f64,
+                n_content > self.max_doc_words,
+            )
+        {
             return drop(
                 "gopher_long_doc",
                 n_content as f64,
@@ -134,10 +151,26 @@ impl Filter for GopherQuality {
         } else {
             content_chars as f64 / n_content as f64
         };
-        if self.min_avg_word_length > 0.0 && avg < self.min_avg_word_length {
+        if self.min_avg_word_length > 0.0
+            && measured(
+                STEP,
+                "gopher_below_avg_threshold",
+                avg,
+                self.min_avg_word_length,
+                avg < self.min_avg_word_length,
+            )
+        {
             return drop("gopher_below_avg_threshold", avg, self.min_avg_word_length);
         }
-        if self.max_avg_word_length > 0.0 && avg > self.max_avg_word_length {
+        if self.max_avg_word_length > 0.0
+            && measured(
+                STEP,
+                "gopher_above_avg_threshold",
+                avg,
+                self.max_avg_word_length,
+                avg > self.max_avg_word_length,
+            )
+        {
             return drop("gopher_above_avg_threshold", avg, self.max_avg_word_length);
         }
         // datatrove divides by zero here on a text without words; decant counts the ratio
@@ -151,12 +184,24 @@ impl Filter for GopherQuality {
         };
         if self.max_symbol_word_ratio > 0.0 {
             let hashes = per_word(bytecount(text, b'#'));
-            if hashes > self.max_symbol_word_ratio {
+            if measured(
+                STEP,
+                "gopher_too_many_hashes",
+                hashes,
+                self.max_symbol_word_ratio,
+                hashes > self.max_symbol_word_ratio,
+            ) {
                 return drop("gopher_too_many_hashes", hashes, self.max_symbol_word_ratio);
             }
             let ellipses =
                 per_word(count_non_overlapping(text, "...") + count_non_overlapping(text, "…"));
-            if ellipses > self.max_symbol_word_ratio {
+            if measured(
+                STEP,
+                "gopher_too_many_ellipsis",
+                ellipses,
+                self.max_symbol_word_ratio,
+                ellipses > self.max_symbol_word_ratio,
+            ) {
                 return drop(
                     "gopher_too_many_ellipsis",
                     ellipses,
@@ -184,7 +229,15 @@ impl Filter for GopherQuality {
                     n as f64 / lines as f64
                 }
             };
-            if self.max_bullet_lines_ratio > 0.0 && share(bullets) > self.max_bullet_lines_ratio {
+            if self.max_bullet_lines_ratio > 0.0
+                && measured(
+                    STEP,
+                    "gopher_too_many_bullets",
+                    share(bullets),
+                    self.max_bullet_lines_ratio,
+                    share(bullets) > self.max_bullet_lines_ratio,
+                )
+            {
                 return drop(
                     "gopher_too_many_bullets",
                     share(bullets),
@@ -192,7 +245,13 @@ impl Filter for GopherQuality {
                 );
             }
             if self.max_ellipsis_lines_ratio > 0.0
-                && share(end_ellipsis) > self.max_ellipsis_lines_ratio
+                && measured(
+                    STEP,
+                    "gopher_too_many_end_ellipsis",
+                    share(end_ellipsis),
+                    self.max_ellipsis_lines_ratio,
+                    share(end_ellipsis) > self.max_ellipsis_lines_ratio,
+                )
             {
                 return drop(
                     "gopher_too_many_end_ellipsis",
@@ -203,7 +262,13 @@ impl Filter for GopherQuality {
         }
         if self.max_non_alpha_words_ratio > 0.0 && n_words > 0 {
             let alpha = per_word(n_alpha);
-            if alpha < self.max_non_alpha_words_ratio {
+            if measured(
+                STEP,
+                "gopher_below_alpha_threshold",
+                alpha,
+                self.max_non_alpha_words_ratio,
+                alpha < self.max_non_alpha_words_ratio,
+            ) {
                 return drop(
                     "gopher_below_alpha_threshold",
                     alpha,
@@ -213,7 +278,13 @@ impl Filter for GopherQuality {
         }
         if self.min_stop_words > 0 {
             let present = stop_seen.count_ones() as usize;
-            if present < self.min_stop_words {
+            if measured(
+                STEP,
+                "gopher_enough_stop_words",
+                present as f64,
+                self.min_stop_words as f64,
+                present < self.min_stop_words,
+            ) {
                 return drop(
                     "gopher_enough_stop_words",
                     present as f64,

@@ -16,6 +16,7 @@
 //! sequence; datatrove compares the concatenated words, which differs only when the same
 //! characters are cut into words differently.
 
+use crate::step::measured;
 use serde::{Deserialize, Serialize};
 
 use super::{find_duplicates, py_strip, Doc};
@@ -280,22 +281,54 @@ impl Filter for GopherRepetition {
         let paras: Vec<&str> = paragraphs(py_strip(text)).collect();
         let (dups, dup_chars) = find_duplicates(paras.iter().copied());
         let frac = dups as f64 / paras.len() as f64;
-        if self.dup_para_frac > 0.0 && frac > self.dup_para_frac {
+        if self.dup_para_frac > 0.0
+            && measured(
+                STEP,
+                "dup_para_frac",
+                frac,
+                self.dup_para_frac,
+                frac > self.dup_para_frac,
+            )
+        {
             return drop("dup_para_frac", frac, self.dup_para_frac);
         }
         let frac = dup_chars as f64 / len;
-        if self.dup_para_char_frac > 0.0 && frac > self.dup_para_char_frac {
+        if self.dup_para_char_frac > 0.0
+            && measured(
+                STEP,
+                "dup_para_char_frac",
+                frac,
+                self.dup_para_char_frac,
+                frac > self.dup_para_char_frac,
+            )
+        {
             return drop("dup_para_char_frac", frac, self.dup_para_char_frac);
         }
 
         let n_lines = line_runs(text).count();
         let (dups, dup_chars) = find_duplicates(line_runs(text));
         let frac = dups as f64 / n_lines as f64;
-        if self.dup_line_frac > 0.0 && frac > self.dup_line_frac {
+        if self.dup_line_frac > 0.0
+            && measured(
+                STEP,
+                "dup_line_frac",
+                frac,
+                self.dup_line_frac,
+                frac > self.dup_line_frac,
+            )
+        {
             return drop("dup_line_frac", frac, self.dup_line_frac);
         }
         let frac = dup_chars as f64 / len;
-        if self.dup_line_char_frac > 0.0 && frac > self.dup_line_char_frac {
+        if self.dup_line_char_frac > 0.0
+            && measured(
+                STEP,
+                "dup_line_char_frac",
+                frac,
+                self.dup_line_char_frac,
+                frac > self.dup_line_char_frac,
+            )
+        {
             return drop("dup_line_char_frac", frac, self.dup_line_char_frac);
         }
 
@@ -332,7 +365,7 @@ impl Filter for GopherRepetition {
                 continue;
             }
             let frac = ngrams.top_chars[n] as f64 / len;
-            if max > 0.0 && frac > max {
+            if max > 0.0 && measured(STEP, reason_name("top", n, "gram"), frac, max, frac > max) {
                 verdict = drop(reason_name("top", n, "gram"), frac, max);
                 break;
             }
@@ -343,7 +376,15 @@ impl Filter for GopherRepetition {
                     continue;
                 }
                 let frac = ngrams.dup_chars[n] as f64 / len;
-                if max > 0.0 && frac > max {
+                if max > 0.0
+                    && measured(
+                        STEP,
+                        reason_name("duplicated", n, "n_grams"),
+                        frac,
+                        max,
+                        frac > max,
+                    )
+                {
                     verdict = drop(reason_name("duplicated", n, "n_grams"), frac, max);
                     break;
                 }
