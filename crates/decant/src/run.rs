@@ -494,6 +494,11 @@ struct ShardObserver<'a> {
     stats: ShardStats,
     lines: rustc_hash::FxHashMap<(String, String), u64>,
     kept_lines: Vec<u64>,
+    /// Per kept document: bit 0 repaired, bit 1 edited (clean stage, written beside the
+    /// clean shard so that the write stage can count the survivors'); `flags_in` is read.
+    flags: Vec<u8>,
+    flags_in: Option<Vec<u8>>,
+    seen: usize,
     run: &'a dyn RunObserver,
     last_docs: u64,
     last_bytes: u64,
@@ -505,6 +510,9 @@ impl<'a> ShardObserver<'a> {
             stats: ShardStats::default(),
             lines: rustc_hash::FxHashMap::default(),
             kept_lines: Vec::new(),
+            flags: Vec::new(),
+            flags_in: None,
+            seen: 0,
             run,
             last_docs: 0,
             last_bytes: 0,
@@ -525,14 +533,20 @@ impl<'a> ShardObserver<'a> {
         }
     }
 
-    fn finish(mut self, summary: &pipeline::Summary) -> (ShardStats, Vec<u64>) {
+    fn finish(mut self, summary: &pipeline::Summary) -> (ShardStats, Vec<u64>, Vec<u8>) {
         let s = &mut self.stats;
         s.read = summary.read + summary.errored;
         s.kept = summary.kept;
         s.rejected = summary.rejected;
         s.errored = summary.errored;
-        s.repaired = summary.repaired;
-        s.edited = summary.edited;
+        if self.flags_in.is_some() {
+            // The write stage: its documents were repaired and edited by the clean stage.
+            s.repaired = self.flags.iter().filter(|&&f| f & 1 != 0).count() as u64;
+            s.edited = self.flags.iter().filter(|&&f| f & 2 != 0).count() as u64;
+        } else {
+            s.repaired = summary.repaired;
+            s.edited = summary.edited;
+        }
         s.text_bytes_in = summary.text_bytes;
         s.rejected_by.clone_from(&summary.rejected_by);
         s.skipped.clone_from(&summary.skipped);
@@ -562,7 +576,7 @@ impl<'a> ShardObserver<'a> {
             .collect();
         s.removed_lines
             .sort_by(|a, b| (&a.reason, &a.text).cmp(&(&b.reason, &b.text)));
-        (self.stats, self.kept_lines)
+        (self.stats, self.kept_lines, self.flags)
     }
 }
 
@@ -583,9 +597,18 @@ impl pipeline::Observer for ShardObserver<'_> {
         self.stats
             .length_before
             .add(e.doc.text.chars().count() as u64);
+        let index = self.seen;
+        self.seen += 1;
         if !e.kept {
             return;
         }
+        self.flags.push(match &self.flags_in {
+            Some(f) => f.get(index).copied().unwrap_or(0),
+            None => {
+                u8::from(!e.edits.is_empty())
+                    | (u8::from(!std::ptr::eq(e.text, e.doc.text.as_str())) << 1)
+            }
+        });
         self.kept_lines.push(e.doc.origin.line);
         self.stats.length_after.add(e.text.chars().count() as u64);
         self.stats.text_bytes_out += e.text.len() as u64;
@@ -867,12 +890,14 @@ pub fn run(
         };
         let mut obs = ShardObserver::new(observer);
         let summary = pipeline::run(&job, &mut obs)?;
-        let (stats, lines) = obs.finish(&summary);
+        let (stats, lines, flags) = obs.finish(&summary);
         if dedup_after {
-            let mut bytes = Vec::with_capacity(lines.len() * 8);
+            let mut bytes = Vec::with_capacity(lines.len() * 9);
             for l in &lines {
                 bytes.extend_from_slice(&l.to_le_bytes());
             }
+            // The flags follow the lines: one byte per kept document.
+            bytes.extend_from_slice(&flags);
             write_atomic(&layout.clean_lines(&shard.name), &bytes)?;
         }
         write_atomic(
@@ -1001,6 +1026,7 @@ pub fn run(
                 threads: per_job,
             };
             let mut obs = ShardObserver::new(observer);
+            obs.flags_in = Some(clean_flags(layout, shard)?);
             let summary = pipeline::run(&job, &mut obs)?;
             if summary.errored > 0 {
                 return Err(Error::Config(format!(
@@ -1010,7 +1036,7 @@ pub fn run(
                     errors.display()
                 )));
             }
-            let (stats, _) = obs.finish(&summary);
+            let (stats, _, _) = obs.finish(&summary);
             write_atomic(
                 &layout.marker("write", &shard.name),
                 serde_json::to_string(&stats)
@@ -1063,7 +1089,8 @@ pub fn run(
 fn clean_input(layout: &Layout, shard: &Shard, original: &InputFile) -> Result<InputFile> {
     let lp = layout.clean_lines(&shard.name);
     let bytes = std::fs::read(&lp).map_err(|e| Error::io(&lp, e))?;
-    let lines: Vec<u64> = bytes
+    let n = bytes.len() / 9;
+    let lines: Vec<u64> = bytes[..n * 8]
         .chunks_exact(8)
         .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
         .collect();
@@ -1077,6 +1104,13 @@ fn clean_input(layout: &Layout, shard: &Shard, original: &InputFile) -> Result<I
         slice: None,
         lines: Some(Arc::from(lines)),
     })
+}
+
+/// The repaired/edited flags of a clean shard's documents (after their lines).
+fn clean_flags(layout: &Layout, shard: &Shard) -> Result<Vec<u8>> {
+    let lp = layout.clean_lines(&shard.name);
+    let bytes = std::fs::read(&lp).map_err(|e| Error::io(&lp, e))?;
+    Ok(bytes[bytes.len() / 9 * 8..].to_vec())
 }
 
 /// Forwards the dedup stages' progress.
@@ -1236,6 +1270,8 @@ fn assemble(
         }
         documents.kept = kept;
         documents.rejected += removed;
+        documents.repaired = write.iter().map(|s| s.repaired).sum();
+        documents.edited = write.iter().map(|s| s.edited).sum();
         cluster_sizes = read_cluster_sizes(&layout.clusters())?;
     }
     let mut input_stats: Vec<InputStats> = inputs
