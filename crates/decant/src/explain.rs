@@ -88,11 +88,16 @@ pub fn explain(layout: &Layout, id: &str) -> Result<Option<Explanation>> {
                 lines_before: shard.lines_before,
             });
         }
+        let plain = matches!(input.format, read::Format::Jsonl | read::Format::Parquet)
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'\\' && b != b'"' && b != b'/' && b != b':');
         for raw in RawReader::open(&input)? {
             let Ok(raw) = raw else { continue };
-            // Most records cannot hold the id at all: skip them before parsing. A made-up
-            // id (FILE:LINE) is not in the record's bytes, so those are parsed.
-            if memchr::memmem::find(&raw.bytes, needle).is_none() && !id.contains(':') {
+            // Most records cannot hold the id at all: skip them before parsing. Only for a
+            // plain ASCII id in a JSON record (escapes could spell it otherwise; a text
+            // file's id is its name, a made-up one FILE:LINE).
+            if plain && memchr::memmem::find(&raw.bytes, needle).is_none() {
                 continue;
             }
             if let Ok(doc) = read::parse(&input, raw, &fields) {
@@ -159,8 +164,12 @@ pub fn explain(layout: &Layout, id: &str) -> Result<Option<Explanation>> {
     }
     let mut dedup = None;
     if plan.dedup.is_some() && fate.is_none() {
+        // By place too: ids need not be unique.
+        let (file, line) = (doc.origin.file.to_string(), doc.origin.line);
         let record = find_json_line(&layout.rejects(&shard, "dedup"), |v| {
             v.get("id").and_then(serde_json::Value::as_str) == Some(id)
+                && v.get("file").and_then(serde_json::Value::as_str) == Some(file.as_str())
+                && v.get("line").and_then(serde_json::Value::as_u64) == Some(line)
         })?;
         let cluster = match record
             .as_ref()
@@ -171,7 +180,14 @@ pub fn explain(layout: &Layout, id: &str) -> Result<Option<Explanation>> {
                 v.get("cluster").and_then(serde_json::Value::as_u64) == Some(n)
             })?,
             None => find_json_line(&layout.clusters(), |v| {
-                v.get("survivor").and_then(serde_json::Value::as_str) == Some(id)
+                v.get("members")
+                    .and_then(serde_json::Value::as_array)
+                    .is_some_and(|m| {
+                        m.iter().any(|x| {
+                            x.get("file").and_then(serde_json::Value::as_str) == Some(file.as_str())
+                                && x.get("line").and_then(serde_json::Value::as_u64) == Some(line)
+                        })
+                    })
             })?,
         };
         if let Some(r) = &record {

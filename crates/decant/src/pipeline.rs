@@ -312,7 +312,7 @@ impl Writer<'_> {
             }
             (None, _) => {
                 out.write_json(
-                    &serde_json::json!({ "id": doc.id, job.fields.text.as_str(): text }),
+                    &serde_json::json!({ job.fields.id.as_str(): doc.id, job.fields.text.as_str(): text }),
                 )?;
             }
         }

@@ -370,6 +370,9 @@ pub struct Shard {
     pub lines_before: u64,
     /// Bytes on disk (of the slice, or the file).
     pub bytes: u64,
+    /// The file's modification time (nanoseconds since 1970), so that a rerun over a
+    /// changed file starts over instead of mixing old and new shards.
+    pub modified: u64,
     /// Index of the input file in the run's inputs.
     pub input: usize,
 }
@@ -378,7 +381,12 @@ pub struct Shard {
 pub fn shards(inputs: &[InputFile], shard_size: u64) -> Result<Vec<Shard>> {
     let mut out = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
-        let bytes = std::fs::metadata(&input.path).map_or(0, |m| m.len());
+        let meta = std::fs::metadata(&input.path).ok();
+        let bytes = meta.as_ref().map_or(0, std::fs::Metadata::len);
+        let modified = meta
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
         let splittable = input.format == Format::Jsonl
             && input.compression == Compression::None
             && input.path.as_os_str() != "-"
@@ -396,6 +404,7 @@ pub fn shards(inputs: &[InputFile], shard_size: u64) -> Result<Vec<Shard>> {
                 end: range.map(|r| r.1),
                 lines_before,
                 bytes: len,
+                modified,
                 input: i,
             });
         }
@@ -733,6 +742,29 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
+/// Deletes everything a run writes in its folder (not the lock).
+fn clear_run(layout: &Layout) -> Result<()> {
+    for dir in ["data", "rejects", "errors"]
+        .map(|d| layout.root.join(d))
+        .into_iter()
+        .chain(["done", "clean", "write-errors", "decant-dedup"].map(|d| layout.state().join(d)))
+    {
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        }
+    }
+    for file in [
+        layout.clusters(),
+        layout.stats(),
+        layout.report(),
+        layout.plan(),
+        layout.state().join("removals.jsonl"),
+    ] {
+        remove_if_there(&file)?;
+    }
+    Ok(())
+}
+
 fn remove_if_there(path: &Path) -> Result<()> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
@@ -749,22 +781,41 @@ impl RunLock {
     fn take(layout: &Layout) -> Result<RunLock> {
         let path = layout.state().join("LOCK");
         std::fs::create_dir_all(layout.state()).map_err(|e| Error::io(layout.state(), e))?;
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            let pid = text.trim();
-            let alive = !pid.is_empty()
-                && pid != std::process::id().to_string()
-                && Path::new("/proc").join(pid).exists();
-            if alive {
-                return Err(Error::Config(format!(
-                    "{} is in use by another decant run (process {pid}); if that process is \
-                     gone, remove {}",
-                    layout.root.display(),
-                    path.display()
-                )));
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    use std::io::Write;
+                    f.write_all(std::process::id().to_string().as_bytes())
+                        .map_err(|e| Error::io(&path, e))?;
+                    return Ok(RunLock(path));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let pid = std::fs::read_to_string(&path).unwrap_or_default();
+                    let pid = pid.trim();
+                    // A lock whose process is gone was left by a killed run: take it over.
+                    let alive = !pid.is_empty()
+                        && (Path::new("/proc").join(pid).exists() || !Path::new("/proc").exists());
+                    if alive {
+                        return Err(Error::Config(format!(
+                            "{} is in use by another decant run (process {pid}); if that \
+                             process is gone, remove {}",
+                            layout.root.display(),
+                            path.display()
+                        )));
+                    }
+                    remove_if_there(&path)?;
+                }
+                Err(e) => return Err(Error::io(&path, e)),
             }
         }
-        std::fs::write(&path, std::process::id().to_string()).map_err(|e| Error::io(&path, e))?;
-        Ok(RunLock(path))
+        Err(Error::Config(format!(
+            "could not lock {}: another run took it",
+            path.display()
+        )))
     }
 }
 
@@ -808,19 +859,30 @@ pub fn run(
                 layout.root.display()
             )));
         }
-        _ => {
-            // A new run (or a restart): nothing in the state counts.
-            let done = layout.state().join("done");
-            if done.exists() {
-                std::fs::remove_dir_all(&done).map_err(|e| Error::io(&done, e))?;
+        Ok(_) => clear_run(layout)?,
+        Err(_) => {
+            // Never a run folder: it must hold nothing but the lock just taken, so that
+            // decant never deletes or mixes with files it did not write.
+            let foreign = std::fs::read_dir(&layout.root)
+                .map_err(|e| Error::io(&layout.root, e))?
+                .filter_map(std::result::Result::ok)
+                .any(|e| e.file_name() != ".decant");
+            if foreign {
+                return Err(Error::Config(format!(
+                    "{} is not empty and holds no decant run; name a new or empty folder",
+                    layout.root.display()
+                )));
             }
-            write_atomic(
-                &layout.plan(),
-                serde_json::to_string_pretty(&saved)
-                    .expect("a plan serializes")
-                    .as_bytes(),
-            )?;
+            clear_run(layout)?;
         }
+    }
+    if !layout.plan().exists() {
+        write_atomic(
+            &layout.plan(),
+            serde_json::to_string_pretty(&saved)
+                .expect("a plan serializes")
+                .as_bytes(),
+        )?;
     }
     let fields = FieldNames {
         text: plan.config.input.text_field.clone(),
@@ -1103,6 +1165,8 @@ fn clean_input(layout: &Layout, shard: &Shard, original: &InputFile) -> Result<I
         compression: Compression::None,
         slice: None,
         lines: Some(Arc::from(lines)),
+        // WARC records were written with decant's own field names.
+        fields: (original.format == Format::Warc).then(|| Arc::new(FieldNames::default())),
     })
 }
 

@@ -513,3 +513,50 @@ fn warc_and_wet_records_become_documents_with_their_metadata() {
     ]));
     assert_exit(&o, 3, "truncated");
 }
+
+#[test]
+fn a_restart_leaves_nothing_of_the_old_run_and_a_foreign_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let ex = examples();
+    let o = run(decant(&[
+        "run",
+        &ex[0],
+        &ex[1],
+        &ex[2],
+        "-o",
+        path_str(&out),
+        "-q",
+    ]));
+    assert_exit(&o, 0, "");
+    assert_eq!(fs::read_dir(out.join("data")).unwrap().count(), 3);
+    let cfg = dir.path().join("repair.toml");
+    fs::write(&cfg, "[[step]]\nkind = \"repair\"\n").unwrap();
+    let o = run(decant(&[
+        "run",
+        &ex[0],
+        "-o",
+        path_str(&out),
+        "--config",
+        path_str(&cfg),
+        "--restart",
+        "-q",
+    ]));
+    assert_exit(&o, 0, "");
+    let data: Vec<_> = fs::read_dir(out.join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(data, ["part-00000.jsonl"]);
+    assert!(!out.join("clusters.jsonl").exists() && !out.join("rejects").exists());
+    // A folder with files decant did not write is never used (nor cleared).
+    let mine = dir.path().join("mine");
+    fs::create_dir(&mine).unwrap();
+    fs::write(mine.join("notes.txt"), "keep me").unwrap();
+    let o = run(decant(&["run", &ex[0], "-o", path_str(&mine)]));
+    assert_exit(&o, 1, "not empty");
+    assert_eq!(
+        fs::read_to_string(mine.join("notes.txt")).unwrap(),
+        "keep me"
+    );
+}

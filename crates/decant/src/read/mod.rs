@@ -98,6 +98,9 @@ pub struct InputFile {
     /// For a file decant wrote itself (a run's intermediate shard): the original line of
     /// each record in order, so that ids and messages name where each document came from.
     pub lines: Option<Arc<[u64]>>,
+    /// The field names this file's records use, when they are not the run's (a run's
+    /// intermediate shard of a WARC file, whose records decant wrote with its own names).
+    pub fields: Option<Arc<FieldNames>>,
 }
 
 /// A byte range of a file, starting at the beginning of a line.
@@ -122,6 +125,7 @@ impl InputFile {
             compression: Compression::None,
             slice: None,
             lines: None,
+            fields: None,
         }
     }
 
@@ -140,6 +144,7 @@ impl InputFile {
             compression,
             slice: None,
             lines: None,
+            fields: None,
         })
     }
 }
@@ -454,6 +459,7 @@ pub fn parse(
     mut raw: RawRecord,
     fields: &FieldNames,
 ) -> std::result::Result<Document, RecordError> {
+    let fields = input.fields.as_deref().unwrap_or(fields);
     if let Some(lines) = &input.lines {
         if let Some(&line) = usize::try_from(raw.line - 1)
             .ok()

@@ -109,6 +109,8 @@ pub fn jsonl_to_parquet(jsonl: &Path, out: &Path) -> Result<()> {
     let schema = Arc::new(schema);
     let rows = arrow_json::ReaderBuilder::new(schema.clone())
         .with_batch_size(8192)
+        // A field that is a number in one row and a string in another is a string column.
+        .with_coerce_primitive(true)
         .build(reader)
         .map_err(|e| fail(&e))?;
     let props = WriterProperties::builder()
@@ -116,7 +118,13 @@ pub fn jsonl_to_parquet(jsonl: &Path, out: &Path) -> Result<()> {
             ZstdLevel::try_new(3).map_err(|e| fail(&e))?,
         ))
         .build();
-    let file = BufWriter::with_capacity(1 << 20, File::create(out).map_err(|e| Error::io(out, e))?);
+    // Written under a temporary name and renamed when complete: a crash never leaves a
+    // truncated file under the final name.
+    let mut tmp = out.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    let file =
+        BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(|e| Error::io(&tmp, e))?);
     let mut writer = ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| fail(&e))?;
     for batch in rows {
         writer
@@ -124,7 +132,7 @@ pub fn jsonl_to_parquet(jsonl: &Path, out: &Path) -> Result<()> {
             .map_err(|e| fail(&e))?;
     }
     writer.close().map_err(|e| fail(&e))?;
-    Ok(())
+    std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))
 }
 
 #[cfg(test)]
@@ -167,6 +175,22 @@ mod tests {
             .collect();
         assert_eq!(docs[0].text, "café\n\"quoted\"");
         assert_eq!((docs[1].id.as_str(), docs[1].origin.line), ("b", 2));
+    }
+
+    #[test]
+    fn a_field_that_is_a_number_here_and_a_string_there_becomes_a_string_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let jsonl = dir.path().join("in.jsonl");
+        std::fs::write(
+            &jsonl,
+            "{\"text\":\"a\",\"v\":1}\n{\"text\":\"b\",\"v\":\"x\"}\n",
+        )
+        .unwrap();
+        let pq = dir.path().join("out.parquet");
+        jsonl_to_parquet(&jsonl, &pq).unwrap();
+        let rows = rows_of(&pq);
+        assert_eq!(rows[0]["v"], "1");
+        assert_eq!(rows[1]["v"], "x");
     }
 
     #[test]

@@ -33,7 +33,8 @@ impl Output {
     pub fn create(path: &Path) -> Result<Self> {
         if matches!(detect(path), Some((Format::Parquet, _))) {
             let mut tmp = path.as_os_str().to_owned();
-            tmp.push(".partial.jsonl");
+            // Not named .jsonl: a folder of outputs read again must not pick it up.
+            tmp.push(".partial");
             let tmp = PathBuf::from(tmp);
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -127,8 +128,9 @@ impl Output {
             Inner::Parquet(mut w, tmp) => {
                 w.flush().map_err(|e| Error::io(&tmp, e))?;
                 drop(w);
-                crate::read::parquet::jsonl_to_parquet(&tmp, &path)?;
-                return std::fs::remove_file(&tmp).map_err(|e| Error::io(&tmp, e));
+                let converted = crate::read::parquet::jsonl_to_parquet(&tmp, &path);
+                let removed = std::fs::remove_file(&tmp).map_err(|e| Error::io(&tmp, e));
+                return converted.and(removed);
             }
         };
         r.map_err(|e| Error::io(path, e))
