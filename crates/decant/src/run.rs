@@ -583,8 +583,6 @@ impl<'a> ShardObserver<'a> {
                 count,
             })
             .collect();
-        s.removed_lines
-            .sort_by(|a, b| (&a.reason, &a.text).cmp(&(&b.reason, &b.text)));
         (self.stats, self.kept_lines, self.flags)
     }
 }
@@ -962,24 +960,11 @@ pub fn run(
             bytes.extend_from_slice(&flags);
             write_atomic(&layout.clean_lines(&shard.name), &bytes)?;
         }
-        write_atomic(
-            &layout.marker("clean", &shard.name),
-            serde_json::to_string(&stats)
-                .expect("stats serialize")
-                .as_bytes(),
-        )?;
-        Ok(())
+        save_marker(layout, "clean", &shard.name, &stats)
     })?;
     redone.insert("clean", todo.len());
     seconds.insert("clean".to_owned(), t.elapsed().as_secs_f64());
-    let mut clean_stats = Vec::with_capacity(shards.len());
-    for s in &shards {
-        let p = layout.marker("clean", &s.name);
-        let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
-        let st: ShardStats = serde_json::from_str(&text)
-            .map_err(|e| Error::io(&p, std::io::Error::other(e.to_string())))?;
-        clean_stats.push(st);
-    }
+    let clean_stats = load_markers(layout, "clean", &shards)?;
 
     // Stages 2 and 3: dedup, then write.
     let mut dedup_summary = None;
@@ -1099,23 +1084,10 @@ pub fn run(
                 )));
             }
             let (stats, _, _) = obs.finish(&summary);
-            write_atomic(
-                &layout.marker("write", &shard.name),
-                serde_json::to_string(&stats)
-                    .expect("stats serialize")
-                    .as_bytes(),
-            )?;
-            Ok(())
+            save_marker(layout, "write", &shard.name, &stats)
         })?;
         redone.insert("write", todo.len());
-        for s in &shards {
-            let p = layout.marker("write", &s.name);
-            let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
-            write_stats.push(
-                serde_json::from_str(&text)
-                    .map_err(|e| Error::io(&p, std::io::Error::other(e.to_string())))?,
-            );
-        }
+        write_stats = load_markers(layout, "write", &shards)?;
         // The clean shards are no longer needed once every shard is written.
         for s in &shards {
             remove_if_there(&layout.clean(&s.name))?;
@@ -1145,6 +1117,25 @@ pub fn run(
         crate::report::render_html(&stats).as_bytes(),
     )?;
     Ok(RunOutcome { stats, redone })
+}
+
+/// Marks a shard's stage done, with what it counted.
+fn save_marker(layout: &Layout, stage: &str, shard: &str, stats: &ShardStats) -> Result<()> {
+    let json = serde_json::to_string(stats).expect("stats serialize");
+    write_atomic(&layout.marker(stage, shard), json.as_bytes())
+}
+
+/// What every shard's stage counted, in shard order.
+fn load_markers(layout: &Layout, stage: &str, shards: &[Shard]) -> Result<Vec<ShardStats>> {
+    shards
+        .iter()
+        .map(|s| {
+            let p = layout.marker(stage, &s.name);
+            let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+            serde_json::from_str(&text)
+                .map_err(|e| Error::io(&p, std::io::Error::other(e.to_string())))
+        })
+        .collect()
 }
 
 /// The clean shard of `shard` as an input whose documents keep their original file and line.
