@@ -31,6 +31,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::dedup::paragraph::ParagraphConfig;
 use crate::dedup::{self, DedupConfig, KeepPolicy, Removals, WorkDir};
 use crate::filter::{FilterConfig, Preset};
 use crate::pipeline::{self, Destination, DocEvent, Job};
@@ -148,6 +149,23 @@ pub enum StepConfig {
         #[serde(default = "memory")]
         memory_limit: String,
     },
+    /// Paragraphs that earlier documents (the survivors of `dedup`) already have.
+    ParagraphDedup {
+        /// Paragraphs shorter than this (normalized characters) are never removed.
+        #[serde(default = "min_chars")]
+        min_chars: usize,
+        /// A paragraph in at least this many documents is learned boilerplate, removed
+        /// from all of them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        boilerplate_docs: Option<u32>,
+        /// Memory budget of the plan (`512M`, `2G`).
+        #[serde(default = "memory")]
+        memory_limit: String,
+    },
+}
+
+fn min_chars() -> usize {
+    80
 }
 
 fn yes() -> bool {
@@ -242,6 +260,8 @@ pub struct Plan {
     pub filters: Option<FilterConfig>,
     /// Dedup settings, if the pipeline dedups.
     pub dedup: Option<DedupConfig>,
+    /// Paragraph dedup settings, if the pipeline removes repeated paragraphs.
+    pub paragraphs: Option<ParagraphConfig>,
     /// Shard size in bytes.
     pub shard_size: u64,
     /// The output files' extension.
@@ -260,21 +280,24 @@ impl RunConfig {
     }
 
     /// Checks the config and resolves each step.
+    #[allow(clippy::too_many_lines)] // one arm per step kind
     pub fn plan(&self) -> Result<Plan> {
         let mut repair = None;
         let mut filters = None;
         let mut dedup = None;
+        let mut paragraphs = None;
         let mut last = 0;
         for step in &self.steps {
             let (rank, name) = match step {
                 StepConfig::Repair { .. } => (1, "repair"),
                 StepConfig::Filter { .. } => (2, "filter"),
                 StepConfig::Dedup { .. } => (3, "dedup"),
+                StepConfig::ParagraphDedup { .. } => (4, "paragraph_dedup"),
             };
             if rank <= last {
                 return Err(Error::Config(format!(
                     "step `{name}` is out of place: a pipeline has at most one of each step, \
-                     in the order repair, filter, dedup"
+                     in the order repair, filter, dedup, paragraph_dedup"
                 )));
             }
             last = rank;
@@ -327,6 +350,22 @@ impl RunConfig {
                     config.validate()?;
                     dedup = Some(config);
                 }
+                StepConfig::ParagraphDedup {
+                    min_chars,
+                    boilerplate_docs,
+                    memory_limit,
+                } => {
+                    if boilerplate_docs.is_some_and(|k| k < 2) {
+                        return Err(Error::Config(
+                            "paragraph_dedup.boilerplate_docs must be at least 2".into(),
+                        ));
+                    }
+                    paragraphs = Some(ParagraphConfig {
+                        min_chars: *min_chars,
+                        boilerplate_docs: *boilerplate_docs,
+                        memory_limit: parse_size(memory_limit).map_err(Error::Config)?,
+                    });
+                }
             }
         }
         let extension = match self.output.format.as_str() {
@@ -349,6 +388,7 @@ impl RunConfig {
             repair,
             filters,
             dedup,
+            paragraphs,
             shard_size,
             extension,
         })
@@ -610,7 +650,10 @@ impl pipeline::Observer for ShardObserver<'_> {
             return;
         }
         self.flags.push(match &self.flags_in {
-            Some(f) => f.get(index).copied().unwrap_or(0),
+            // Paragraph dedup (in the write stage) edits too.
+            Some(f) => {
+                f.get(index).copied().unwrap_or(0) | (u8::from(!e.paragraphs.is_empty()) << 1)
+            }
             None => {
                 u8::from(!e.edits.is_empty())
                     | (u8::from(!std::ptr::eq(e.text, e.doc.text.as_str())) << 1)
@@ -639,6 +682,12 @@ impl pipeline::Observer for ShardObserver<'_> {
         }
         for r in e.removed {
             self.count_line(format!("{}/{}", r.step, r.reason), &r.text);
+        }
+        if !e.paragraphs.is_empty() {
+            *self.stats.changed_by.entry("dedup".into()).or_default() += 1;
+        }
+        for p in e.paragraphs {
+            self.count_line(format!("dedup/{}", p.reason), &p.text);
         }
     }
 }
@@ -905,7 +954,7 @@ pub fn run(
 
     // Stage 1: clean.
     let t = Instant::now();
-    let dedup_after = plan.dedup.is_some();
+    let dedup_after = plan.dedup.is_some() || plan.paragraphs.is_some();
     let todo: Vec<usize> = (0..shards.len())
         .filter(|&i| !layout.marker("clean", &shards[i].name).exists())
         .collect();
@@ -969,7 +1018,7 @@ pub fn run(
     // Stages 2 and 3: dedup, then write.
     let mut dedup_summary = None;
     let mut write_stats: Vec<ShardStats> = Vec::new();
-    if let Some(config) = &plan.dedup {
+    if dedup_after {
         let clean_inputs = shards
             .iter()
             .enumerate()
@@ -995,7 +1044,7 @@ pub fn run(
             if stale.exists() {
                 std::fs::remove_dir_all(&stale).map_err(|e| Error::io(&stale, e))?;
             }
-            let report = {
+            let report = if let Some(config) = &plan.dedup {
                 let _work_lock = work.lock()?;
                 let mut stages = StageBridge(observer, 0);
                 let sign = dedup::sign(
@@ -1023,6 +1072,9 @@ pub fn run(
                     bucket,
                     cluster,
                 }
+            } else {
+                Removals::default().save(&removals_path)?;
+                dedup::DedupReport::default()
             };
             let _ = std::fs::remove_dir_all(work.path());
             write_atomic(
@@ -1041,6 +1093,30 @@ pub fn run(
         let todo: Vec<usize> = (0..shards.len())
             .filter(|&i| !layout.marker("write", &shards[i].name).exists())
             .collect();
+        // Paragraph dedup's plan is made again by every invocation that has shards left to
+        // write (it is deterministic), over the documents that survived dedup.
+        let paragraph_work = WorkDir::new(layout.state().join("paragraphs"));
+        let paragraph_plan = match &plan.paragraphs {
+            Some(config) if !todo.is_empty() => {
+                let stale = paragraph_work.path().to_owned();
+                if stale.exists() {
+                    std::fs::remove_dir_all(&stale).map_err(|e| Error::io(&stale, e))?;
+                }
+                observer.stage("paragraphs", 0);
+                let _work_lock = paragraph_work.lock()?;
+                let mut stages = StageBridge(observer, 0);
+                Some(dedup::paragraph::plan(
+                    &clean_inputs,
+                    &fields,
+                    config,
+                    &paragraph_work,
+                    threads,
+                    Some(&removals),
+                    &mut stages,
+                )?)
+            }
+            _ => None,
+        };
         observer.stage(
             "write",
             todo.iter()
@@ -1069,7 +1145,7 @@ pub fn run(
                 rejects: Some(rejects),
                 rejects_with_text: plan.config.output.rejects_with_text,
                 removals: Some(Arc::new(removals.for_file(i))),
-                paragraphs: None,
+                paragraphs: paragraph_plan.as_ref().map(|p| Arc::new(p.for_file(i))),
                 threads: per_job,
             };
             let mut obs = ShardObserver::new(observer);
@@ -1088,6 +1164,11 @@ pub fn run(
         })?;
         redone.insert("write", todo.len());
         write_stats = load_markers(layout, "write", &shards)?;
+        drop(paragraph_plan);
+        if paragraph_work.path().exists() {
+            std::fs::remove_dir_all(paragraph_work.path())
+                .map_err(|e| Error::io(paragraph_work.path(), e))?;
+        }
         // The clean shards are no longer needed once every shard is written.
         for s in &shards {
             remove_if_there(&layout.clean(&s.name))?;
@@ -1312,13 +1393,25 @@ fn assemble(
             kept += s.kept;
         }
         let removed: u64 = rejected.values().sum();
+        // The write stage removes only paragraphs (paragraph dedup) from kept documents.
+        let mut lines_removed = BTreeMap::new();
+        for st in write {
+            for (k, v) in &st.lines_removed {
+                let reason = k.strip_prefix("repair/").unwrap_or(k);
+                *lines_removed.entry(reason.to_owned()).or_default() += v;
+            }
+            lines.extend(st.removed_lines.iter().cloned());
+        }
         steps.push(StepStats {
             name: "dedup".into(),
             documents_in: docs_in,
             documents_out: docs_in - removed,
             rejected: rejected.clone(),
-            lines_removed: BTreeMap::new(),
-            documents_changed: 0,
+            lines_removed,
+            documents_changed: write
+                .iter()
+                .map(|s| s.changed_by.get("dedup").copied().unwrap_or(0))
+                .sum(),
         });
         for (k, v) in rejected {
             *total.rejected_by.entry(format!("dedup/{k}")).or_default() += v;

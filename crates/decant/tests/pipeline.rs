@@ -157,7 +157,7 @@ proptest! {
             let s = if paragraph {
                 let cfg = dedup::paragraph::ParagraphConfig { min_chars: 20, ..Default::default() };
                 let work = WorkDir::new(dir.path().join(format!("work{threads}")));
-                let plan = dedup::paragraph::plan(&job.inputs, &job.fields, &cfg, &work, threads, &mut ()).unwrap();
+                let plan = dedup::paragraph::plan(&job.inputs, &job.fields, &cfg, &work, threads, None, &mut ()).unwrap();
                 job.paragraphs = Some(std::sync::Arc::new(plan));
                 run(&job, &mut |_: &decant::read::RecordError| {}).unwrap()
             } else {

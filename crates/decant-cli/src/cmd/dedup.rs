@@ -194,6 +194,7 @@ fn run_paragraphs(args: &DedupArgs, config: &DedupConfig, mut job: Job) -> Resul
         &pconfig,
         &work,
         job.threads,
+        None,
         &mut stages,
     )
     .context("paragraph dedup failed")?;

@@ -560,3 +560,84 @@ fn a_restart_leaves_nothing_of_the_old_run_and_a_foreign_folder_is_refused() {
         "keep me"
     );
 }
+
+#[test]
+fn paragraph_dedup_removes_paragraphs_earlier_survivors_have_across_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let para = |n: usize| {
+        format!(
+            "Paragraph {n}: the harbour board met on Monday and agreed to widen the northern quay before the winter storms arrive."
+        )
+    };
+    let doc = |id: &str, ps: &[usize]| {
+        json!({"id": id, "text": ps.iter().map(|&n| para(n)).collect::<Vec<_>>().join("\n\n")})
+            .to_string()
+            + "\n"
+    };
+    let a = dir.path().join("a.jsonl");
+    let b = dir.path().join("b.jsonl");
+    fs::write(&a, doc("a1", &[1, 10]) + &doc("a2", &[11, 2])).unwrap();
+    // b1 and b2 repeat a paragraph of a1 and a2; b3 is a1 again (a duplicate, removed);
+    // b4 has only a paragraph a document before it has, so nothing is left of it.
+    fs::write(
+        &b,
+        doc("b1", &[1, 12]) + &doc("b2", &[2, 13, 14]) + &doc("b3", &[1, 10]) + &doc("b4", &[12]),
+    )
+    .unwrap();
+    let cfg = dir.path().join("p.toml");
+    fs::write(
+        &cfg,
+        "[[step]]\nkind = \"dedup\"\nmode = \"exact\"\n\n[[step]]\nkind = \"paragraph_dedup\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = run(decant(&[
+        "run",
+        path_str(&a),
+        path_str(&b),
+        "-o",
+        path_str(&out),
+        "--config",
+        path_str(&cfg),
+    ]));
+    assert_exit(&o, 0, "(checked)");
+    let read = |f: &str| json_lines(&fs::read_to_string(out.join("data").join(f)).unwrap());
+    let texts = |rows: Vec<serde_json::Value>| -> Vec<(String, String)> {
+        rows.iter()
+            .map(|r| {
+                (
+                    r["id"].as_str().unwrap().to_owned(),
+                    r["text"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        texts(read("part-00000.jsonl")),
+        [
+            ("a1".to_owned(), format!("{}\n\n{}", para(1), para(10))),
+            ("a2".to_owned(), format!("{}\n\n{}", para(11), para(2))),
+        ]
+    );
+    let b_out = texts(read("part-00001.jsonl"));
+    assert_eq!(b_out.len(), 2, "{b_out:?}");
+    assert_eq!(b_out[0].0, "b1");
+    assert!(!b_out[0].1.contains(&para(1)) && b_out[0].1.contains(&para(12)));
+    assert_eq!(b_out[1].0, "b2");
+    assert!(!b_out[1].1.contains(&para(2)) && b_out[1].1.contains(&para(13)));
+    let rejects =
+        json_lines(&fs::read_to_string(out.join("rejects/part-00001.dedup.jsonl")).unwrap());
+    let why: Vec<(&str, &str)> = rejects
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        why,
+        [("b3", "exact_duplicate"), ("b4", "duplicate_paragraphs")]
+    );
+    let s = stats(&out);
+    assert_conserved(&s);
+    let dedup = &s["steps"][0];
+    // From the kept documents (b4's went with b4).
+    assert_eq!(dedup["lines_removed"]["duplicate_paragraph"], 2, "{dedup}");
+}

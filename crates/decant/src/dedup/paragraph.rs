@@ -212,6 +212,8 @@ pub struct ParagraphPlan {
     pub repeated: u64,
     /// Occurrences to remove.
     pub removals: u64,
+    /// Set by [`ParagraphPlan::for_file`]: the one input whose decisions the cursor yields.
+    only_file: Option<usize>,
 }
 
 /// One paragraph removed from a document. `lines` count lines of the text the paragraph
@@ -303,7 +305,9 @@ impl Sketch {
     }
 }
 
-/// Passes 1 to 3: reads every input and writes the decisions into `work`.
+/// Passes 1 to 3: reads every input and writes the decisions into `work`. Documents in
+/// `skip` (removed as duplicates by an earlier stage) are read past: their paragraphs are
+/// not counted, and a paragraph seen first in one of them is not removed from later ones.
 #[allow(clippy::too_many_lines)]
 pub fn plan(
     inputs: &[InputFile],
@@ -311,6 +315,7 @@ pub fn plan(
     config: &ParagraphConfig,
     work: &WorkDir,
     threads: usize,
+    skip: Option<&super::Removals>,
     observer: &mut dyn super::StageObserver,
 ) -> Result<ParagraphPlan> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -356,6 +361,9 @@ pub fn plan(
                 read_docs += 1;
                 read_bytes += text.len() as u64;
                 let doc = doc_key(batch.input, batch.first + i as u64);
+                if skip.is_some_and(|r| r.get(doc).is_some()) {
+                    continue;
+                }
                 for (fp, start, end) in found {
                     plan.occurrences += 1;
                     occurrences.push(Occurrence { fp, doc, line })?;
@@ -463,14 +471,30 @@ type Found = (u64, String, Vec<(u128, usize, usize)>);
 /// Reads the decisions in document order, a batch of documents at a time.
 pub struct DecisionCursor {
     merged: Merged<Decision>,
+    /// For a plan restricted to one input: that input's index (its keys are read as
+    /// input 0's).
+    only_file: Option<usize>,
 }
 
 impl DecisionCursor {
     /// Every decision for documents with keys below `end` not taken yet, in order.
     pub fn take_before(&mut self, end: u64) -> Result<Vec<Decision>> {
         let mut out = Vec::new();
+        let (end, shift) = match self.only_file {
+            Some(f) => {
+                // Skip the inputs before this one (their decisions come first).
+                while self.merged.peek().is_some_and(|d| d.doc < doc_key(f, 0)) {
+                    self.merged.next_record()?;
+                }
+                (doc_key(f, super::key_parts(end).1), doc_key(f, 0))
+            }
+            None => (end, 0),
+        };
         while self.merged.peek().is_some_and(|d| d.doc < end) {
-            out.extend(self.merged.next_record()?);
+            out.extend(self.merged.next_record()?.map(|mut d| {
+                d.doc -= shift;
+                d
+            }));
         }
         Ok(out)
     }
@@ -481,7 +505,18 @@ impl ParagraphPlan {
     pub fn cursor(&self) -> Result<DecisionCursor> {
         Ok(DecisionCursor {
             merged: Merged::open(&self.decisions)?,
+            only_file: self.only_file,
         })
+    }
+
+    /// The plan for input `file` alone, keyed as if it were the only input (file 0): for
+    /// applying a run's plan one shard at a time.
+    #[must_use]
+    pub fn for_file(&self, file: usize) -> ParagraphPlan {
+        ParagraphPlan {
+            only_file: Some(file),
+            ..self.clone()
+        }
     }
 
     /// The paragraphs found in the most documents (at least 3, as far as the plan kept
@@ -601,7 +636,16 @@ mod tests {
     ) -> (ParagraphPlan, Applied) {
         let inputs = corpus(dir, docs);
         let work = WorkDir::new(dir.join("work"));
-        let plan = plan(&inputs, &FieldNames::default(), config, &work, 2, &mut ()).unwrap();
+        let plan = plan(
+            &inputs,
+            &FieldNames::default(),
+            config,
+            &work,
+            2,
+            None,
+            &mut (),
+        )
+        .unwrap();
         let mut cursor = plan.cursor().unwrap();
         let all = cursor.take_before(u64::MAX).unwrap();
         let out = (0..docs.len())
