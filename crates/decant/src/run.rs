@@ -907,6 +907,16 @@ pub fn run(
             )));
         }
         Ok(_) => clear_run(layout)?,
+        Err(e) if layout.plan().exists() => {
+            if !restart {
+                return Err(Error::Config(format!(
+                    "{} holds a run this decant cannot read ({e}); use another output \
+                     folder, or --restart to discard it",
+                    layout.root.display()
+                )));
+            }
+            clear_run(layout)?;
+        }
         Err(_) => {
             // Never a run folder: it must hold nothing but the lock just taken, so that
             // decant never deletes or mixes with files it did not write.
