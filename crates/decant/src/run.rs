@@ -641,9 +641,12 @@ impl pipeline::Observer for ShardObserver<'_> {
     }
 
     fn document(&mut self, e: &DocEvent<'_>) {
-        self.stats
-            .length_before
-            .add(e.doc.text.chars().count() as u64);
+        // The write stage's documents were counted as read by the clean stage.
+        if self.flags_in.is_none() {
+            self.stats
+                .length_before
+                .add(e.doc.text.chars().count() as u64);
+        }
         let index = self.seen;
         self.seen += 1;
         if !e.kept {
