@@ -27,6 +27,7 @@ pub mod document;
 pub mod error;
 pub mod explain;
 pub mod filter;
+pub mod lang;
 pub mod pipeline;
 pub mod read;
 pub mod repair;
