@@ -43,7 +43,7 @@ pub enum Command {
 
     /// Run a whole pipeline into an output folder: repair, quality rules and dedup over
     /// sharded inputs (JSONL, Parquet, WARC/WET, text), on every core, resumably. Without
-    /// --config: repair, then fineweb-2024 (without language ID), then exact and near dedup.
+    /// --config: repair, then fineweb-2024 (English only, then FineWeb's quality rules), then exact and near dedup.
     ///
     /// OUT gets data/ (kept documents, one file per shard), rejects/ (every dropped document
     /// with step, reason, value and threshold, or duplicate_of), errors/ (unreadable records

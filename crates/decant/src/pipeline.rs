@@ -286,7 +286,13 @@ impl Writer<'_> {
         }
     }
 
-    fn write(&mut self, input: usize, doc: &Document, repaired: Option<&str>) -> Result<()> {
+    fn write(
+        &mut self,
+        input: usize,
+        doc: &Document,
+        repaired: Option<&str>,
+        metadata: &[(&'static str, serde_json::Value)],
+    ) -> Result<()> {
         let text = repaired.unwrap_or(&doc.text);
         let as_text = self.job.inputs[input].format == Format::Text
             && (self.stdout_text || matches!(self.job.destination, Destination::Dir(_)));
@@ -301,6 +307,10 @@ impl Writer<'_> {
             return Ok(());
         }
         match (&doc.record, repaired) {
+            (Some(r), t) if !metadata.is_empty() => {
+                let line = t.map_or_else(|| r.raw.clone(), |t| r.with_text(t));
+                out.write_all(read::with_metadata(&line, metadata).as_bytes())?;
+            }
             (Some(r), None) => out.write_all(r.raw.as_bytes())?,
             (Some(r), Some(t)) => {
                 // Spliced straight into the output: the bytes around the text as read, the
@@ -311,9 +321,15 @@ impl Writer<'_> {
                 out.write_all(&r.raw.as_bytes()[end..])?;
             }
             (None, _) => {
-                out.write_json(
-                    &serde_json::json!({ job.fields.id.as_str(): doc.id, job.fields.text.as_str(): text }),
-                )?;
+                let mut record = serde_json::json!({ job.fields.id.as_str(): doc.id, job.fields.text.as_str(): text });
+                if !metadata.is_empty() {
+                    let fields: serde_json::Map<String, serde_json::Value> = metadata
+                        .iter()
+                        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                        .collect();
+                    record["metadata"] = fields.into();
+                }
+                out.write_json(&record)?;
             }
         }
         out.write_all(b"\n")
@@ -625,7 +641,7 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                                     .entry(format!("{}/{}", r.step, r.reason))
                                     .or_default() += 1;
                             }
-                            writer.write(input, &doc, final_text)?;
+                            writer.write(input, &doc, final_text, &outcome.metadata)?;
                         }
                         observer.document(&DocEvent {
                             doc: &doc,

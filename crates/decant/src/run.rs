@@ -193,8 +193,8 @@ fn memory() -> String {
     "1G".into()
 }
 
-/// The default pipeline: repair, `fineweb-2024` (without language ID, which decant does not
-/// have yet), exact and near dedup.
+/// The default pipeline: repair, `fineweb-2024` (English above 0.65, then FineWeb's quality
+/// rules), exact and near dedup.
 pub fn default_steps() -> Vec<StepConfig> {
     vec![
         StepConfig::Repair { boilerplate: true },

@@ -180,6 +180,9 @@ pub struct Outcome {
     /// Lines removed by filters that kept the document (also listed when a later filter
     /// dropped it).
     pub removed: Vec<RemovedLine>,
+    /// Fields filters measured for the record's `metadata` (the language filter's
+    /// `language` and `language_score`), in the order they were set.
+    pub metadata: Vec<(&'static str, serde_json::Value)>,
 }
 
 /// The one loop for all filters: runs them in order on the text the previous one left,
@@ -226,6 +229,7 @@ impl Filters {
     /// the pipeline's writer).
     pub fn judge(&self, text: &str, scratch: &mut Scratch) -> Outcome {
         let mut out = Outcome::default();
+        scratch.annotations.clear();
         // Words are computed once per text: filters after the first reuse them until one
         // changes the text.
         let mut fresh = true;
@@ -256,10 +260,12 @@ impl Filters {
                 Verdict::Drop(r) => {
                     out.rejection = Some(r);
                     out.text = None;
+                    out.metadata = std::mem::take(&mut scratch.annotations);
                     return out;
                 }
             }
         }
+        out.metadata = std::mem::take(&mut scratch.annotations);
         out
     }
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 
-use decant::filter::{Preset, Scratch};
+use decant::filter::{Preset, RuleName, Scratch};
 use decant::step::FilterStats;
 
 fn texts() -> HashMap<String, String> {
@@ -38,7 +38,11 @@ fn presets_match_datatrove_chains() {
                 .join(format!("tests/golden/{}.tsv", preset.name())),
         )
         .unwrap();
-        let filters = preset.config().build();
+        // datatrove's chains were recorded without FineWeb's language step (fastText); the
+        // language filter is tested on its own (tests/langid.rs, filter/language.rs).
+        let mut config = preset.config();
+        config.steps.retain(|s| *s != RuleName::Language);
+        let filters = config.build();
         let mut stats = FilterStats::default();
         let mut differ = Vec::new();
         for line in golden.lines() {

@@ -79,11 +79,6 @@ pub fn run(args: &FilterArgs) -> Result<u8> {
                 summary.repaired
             );
         }
-        if job.filters.as_ref().and_then(|f| f.preset) == Some(Preset::FineWeb2024) {
-            eprintln!(
-                "decant: note: fineweb-2024 runs FineWeb's quality rules without its English language-ID step (decant has no language identifier yet)"
-            );
-        }
         if summary.rejected > 0 {
             eprintln!(
                 "decant: rejected documents are in {}",

@@ -186,17 +186,6 @@ pub fn run(a: &RunArgs) -> anyhow::Result<u8> {
     if inputs.is_empty() {
         anyhow::bail!("no input files found (decant reads .jsonl, .json, .ndjson, .txt, .warc, .wet, optionally .gz or .zst, and .parquet)");
     }
-    if plan.filters.as_ref().is_some_and(|_| {
-        config.steps.iter().any(|s| {
-            matches!(s, decant::run::StepConfig::Filter { preset: Some(p), .. } if p == "fineweb-2024")
-        })
-    }) && !a.quiet
-    {
-        eprintln!(
-            "decant: note: fineweb-2024 here has no language-ID step (FineWeb keeps English > 0.65); \
-             filter by language before or after"
-        );
-    }
     let layout = Layout { root: dir.clone() };
     let progress = Progress::new(a.quiet);
     let result = decant::run::run(&plan, &inputs, &layout, a.threads, a.restart, &progress);

@@ -30,6 +30,12 @@ fn example_with_the_fineweb_preset() {
     assert_eq!(ids(&kept), ["bridge"]);
     // Other fields pass through.
     assert_eq!(kept[0]["url"], "https://example.org/news/bridge");
+    let kept_line = fs::read_to_string(&out).unwrap();
+    assert!(
+        kept_line
+            .starts_with(r#"{"id": "bridge", "url": "https://example.org/news/bridge", "text": ""#),
+        "{kept_line}"
+    );
 
     let rejects =
         json_lines(&fs::read_to_string(dir.path().join("kept.jsonl.rejects.jsonl")).unwrap());
@@ -52,9 +58,15 @@ fn example_with_the_fineweb_preset() {
             ("lorem", "c4", "lorem_ipsum"),
             ("code", "c4", "curly_bracket"),
             ("short", "gopher_repetition", "top_2_gram"),
-            ("de-bruecke", "gopher_quality", "gopher_enough_stop_words"),
+            ("de-bruecke", "language", "language_score"),
         ]
     );
+    // The language step's measurement: the German article's English probability.
+    assert!(rejects[6]["value"].as_f64().unwrap() < 0.01);
+    assert_eq!(rejects[6]["threshold"], 0.65);
+    // Kept documents carry the detected language, as FineWeb's do.
+    assert_eq!(kept[0]["metadata"]["language"], "en");
+    assert!(kept[0]["metadata"]["language_score"].as_f64().unwrap() > 0.9);
     // The measured value and its threshold: 3 of 8 lines repeat.
     assert_eq!(rejects[0]["value"], 0.375);
     assert_eq!(rejects[0]["threshold"], 0.3);

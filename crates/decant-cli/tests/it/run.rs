@@ -79,6 +79,7 @@ fn the_default_pipeline_fills_the_output_folder_and_explains_each_document() {
         steps,
         [
             "repair",
+            "language",
             "gopher_repetition",
             "gopher_quality",
             "c4",
@@ -118,43 +119,7 @@ fn the_default_pipeline_fills_the_output_folder_and_explains_each_document() {
         text.contains("removed as exact_duplicate of nwire-0412"),
         "{text}"
     );
-    // A document dropped by a rule: the rule, value and threshold.
-    let o = run(decant(&["explain", path_str(&out), "de-1", "--json"]));
-    let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let dropped: Vec<&serde_json::Value> = e["filters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["verdict"] == "dropped")
-        .collect();
-    assert_eq!(dropped.len(), 1, "{e}");
-    assert_eq!(
-        dropped[0]["rejection"]["reason"],
-        "gopher_enough_stop_words"
-    );
-    assert_eq!(dropped[0]["rejection"]["threshold"], 2.0);
-    // Each rule the step measured, up to the one that dropped it.
-    let measures = dropped[0]["measures"].as_array().unwrap();
-    let (last, before) = measures.split_last().unwrap();
-    assert_eq!(
-        (&last["rule"], &last["fails"], &last["value"]),
-        (
-            &json!("gopher_enough_stop_words"),
-            &json!(true),
-            &json!(0.0)
-        )
-    );
-    assert!(
-        before.len() >= 8 && before.iter().all(|m| m["fails"] == false),
-        "{measures:?}"
-    );
-    let passed = &e["filters"][0];
-    assert_eq!(passed["verdict"], "passed");
-    assert!(passed["measures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|m| m["rule"] == "dup_line_frac"));
+    explains_dropped_documents(&out);
     let o = run(decant(&["explain", path_str(&out), "no-such-id"]));
     assert_exit(&o, 1, "no document with id");
     // `decant report` regenerates the same page.
@@ -640,4 +605,61 @@ fn paragraph_dedup_removes_paragraphs_earlier_survivors_have_across_shards() {
     let dedup = &s["steps"][0];
     // From the kept documents (b4's went with b4).
     assert_eq!(dedup["lines_removed"]["duplicate_paragraph"], 2, "{dedup}");
+}
+
+/// `explain` on documents of the example run that rules dropped.
+fn explains_dropped_documents(out: &std::path::Path) {
+    // A document dropped by a rule: the rule, value and threshold.
+    let o = run(decant(&["explain", path_str(out), "de-1", "--json"]));
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let dropped: Vec<&serde_json::Value> = e["filters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["verdict"] == "dropped")
+        .collect();
+    assert_eq!(dropped.len(), 1, "{e}");
+    assert_eq!(dropped[0]["step"], "language");
+    assert_eq!(dropped[0]["rejection"]["reason"], "language_score");
+    assert_eq!(dropped[0]["rejection"]["threshold"], 0.65);
+    let measures = dropped[0]["measures"].as_array().unwrap();
+    assert_eq!(measures.len(), 1, "{measures:?}");
+    assert_eq!(measures[0]["rule"], "language_score");
+    assert_eq!(measures[0]["fails"], true);
+    assert!(measures[0]["value"].as_f64().unwrap() < 0.01);
+    // One dropped by a later step: each earlier step's rules, all passed, then the one that
+    // dropped it, and the steps it never reached.
+    let o = run(decant(&["explain", path_str(out), "tram-depot", "--json"]));
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let verdicts: Vec<(&str, &str)> = e["filters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["step"].as_str().unwrap(), s["verdict"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("language", "passed"),
+            ("gopher_repetition", "passed"),
+            ("gopher_quality", "passed"),
+            ("c4", "dropped"),
+            ("fineweb_quality", "not reached")
+        ]
+    );
+    let repetition = e["filters"][1]["measures"].as_array().unwrap();
+    assert!(
+        repetition.len() >= 8 && repetition.iter().all(|m| m["fails"] == false),
+        "{repetition:?}"
+    );
+    assert!(repetition.iter().any(|m| m["rule"] == "dup_line_frac"));
+    let c4 = &e["filters"][3];
+    assert_eq!(
+        (
+            &c4["rejection"]["reason"],
+            &c4["rejection"]["value"],
+            &c4["rejection"]["threshold"]
+        ),
+        (&json!("too_few_sentences"), &json!(3.0), &json!(5.0))
+    );
 }

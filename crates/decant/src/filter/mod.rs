@@ -2,7 +2,8 @@
 //! decisions datatrove 0.10.1 makes.
 //!
 //! One file per rule family: [`gopher_quality`], [`gopher_repetition`], [`c4`],
-//! [`fineweb`]. Every rule measures a value and compares it with a documented threshold; a
+//! [`fineweb`], and [`language`] (language identification with the embedded model of
+//! [`crate::lang`]). Every rule measures a value and compares it with a documented threshold; a
 //! drop names datatrove's reason, the value and the threshold. Rules are combined into named,
 //! versioned [presets](preset) and run by the one loop in [`crate::step::Filters`].
 //!
@@ -29,6 +30,7 @@ mod datatrove_sets;
 pub mod fineweb;
 pub mod gopher_quality;
 pub mod gopher_repetition;
+pub mod language;
 pub mod preset;
 
 use crate::text::tokens::{Span, Tokenizer};
@@ -37,6 +39,7 @@ pub use c4::C4Quality;
 pub use fineweb::FineWebQuality;
 pub use gopher_quality::GopherQuality;
 pub use gopher_repetition::GopherRepetition;
+pub use language::LanguageFilter;
 pub use preset::{FilterConfig, Preset, RuleName};
 
 /// One document's text as the rules see it, with the words computed once and shared.
@@ -61,6 +64,8 @@ pub struct Scratch {
     pub(crate) grams: Vec<u64>,
     pub(crate) candidates: Vec<u32>,
     pub(crate) marks: Vec<bool>,
+    /// Metadata fields set by the filters on the current text ([`Doc::annotate`]).
+    pub(crate) annotations: Vec<(&'static str, serde_json::Value)>,
 }
 
 impl<'t, 's> Doc<'t, 's> {
@@ -83,6 +88,16 @@ impl<'t, 's> Doc<'t, 's> {
             chars: None,
             words_ready: scratch.words_valid,
             scratch,
+        }
+    }
+
+    /// Sets a field of the document's `metadata` in the output (replacing one set earlier on
+    /// the same document).
+    pub fn annotate(&mut self, key: &'static str, value: serde_json::Value) {
+        let a = &mut self.scratch.annotations;
+        match a.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => a.push((key, value)),
         }
     }
 

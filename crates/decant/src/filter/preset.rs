@@ -8,10 +8,10 @@
 //! | `gopher-2021` | Gopher repetition, then Gopher quality (datatrove defaults) |
 //! | `c4-datatrove` | datatrove's `C4QualityFilter()`: 3 words per line, 5 sentences per document, terminal punctuation required |
 //! | `c4-tfds` | the TFDS reference rules: 5 words per line, 3 sentences per document |
-//! | `fineweb-2024` | datatrove's FineWeb example after text extraction: Gopher repetition, Gopher quality, C4 without the terminal-punctuation rule, FineWeb quality |
+//! | `fineweb-2024` | datatrove's FineWeb example after text extraction: language (English above 0.65), Gopher repetition, Gopher quality, C4 without the terminal-punctuation rule, FineWeb quality |
 //!
-//! FineWeb's pipeline also keeps only English with a fastText score above 0.65; decant has no
-//! language identifier yet, so `fineweb-2024` runs the quality rules only (see the README).
+//! FineWeb's language step runs fastText's `lid.176`; decant's runs its embedded model
+//! ([`crate::lang`]) with the same threshold (see [`super::language`]).
 //! `c4-tfds` counts sentences per line with the same sentencizer as the rest (TFDS runs NLTK's
 //! punkt over the page).
 //!
@@ -27,7 +27,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{C4Quality, FineWebQuality, GopherQuality, GopherRepetition};
+use super::{C4Quality, FineWebQuality, GopherQuality, GopherRepetition, LanguageFilter};
 use crate::step::{Filter, Filters};
 use crate::{Error, Result};
 
@@ -35,6 +35,8 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleName {
+    /// [`LanguageFilter`].
+    Language,
     /// [`GopherRepetition`].
     GopherRepetition,
     /// [`GopherQuality`].
@@ -47,7 +49,8 @@ pub enum RuleName {
 
 impl RuleName {
     /// Every rule family.
-    pub const ALL: [RuleName; 4] = [
+    pub const ALL: [RuleName; 5] = [
+        RuleName::Language,
         RuleName::GopherRepetition,
         RuleName::GopherQuality,
         RuleName::C4,
@@ -57,6 +60,7 @@ impl RuleName {
     /// The step name.
     pub fn as_str(self) -> &'static str {
         match self {
+            RuleName::Language => "language",
             RuleName::GopherRepetition => "gopher_repetition",
             RuleName::GopherQuality => "gopher_quality",
             RuleName::C4 => "c4",
@@ -77,7 +81,7 @@ pub enum Preset {
     /// The TFDS reference C4 rules.
     #[serde(rename = "c4-tfds")]
     C4Tfds,
-    /// FineWeb's quality rules in FineWeb's order.
+    /// FineWeb's language and quality rules in FineWeb's order.
     #[serde(rename = "fineweb-2024")]
     FineWeb2024,
 }
@@ -122,6 +126,7 @@ impl Preset {
             Preset::Gopher2021 => vec![R::GopherRepetition, R::GopherQuality],
             Preset::C4Datatrove | Preset::C4Tfds => vec![R::C4],
             Preset::FineWeb2024 => vec![
+                R::Language,
                 R::GopherRepetition,
                 R::GopherQuality,
                 R::C4,
@@ -143,6 +148,7 @@ impl Preset {
         FilterConfig {
             preset: Some(self),
             steps,
+            language: LanguageFilter::default(),
             gopher_repetition: GopherRepetition::default(),
             gopher_quality: GopherQuality::default(),
             c4,
@@ -160,6 +166,9 @@ pub struct FilterConfig {
     pub preset: Option<Preset>,
     /// The steps, in order.
     pub steps: Vec<RuleName>,
+    /// Language filter settings.
+    #[serde(default)]
+    pub language: LanguageFilter,
     /// Gopher repetition settings.
     #[serde(default)]
     pub gopher_repetition: GopherRepetition,
@@ -180,6 +189,7 @@ pub struct FilterConfig {
 struct RulesFile {
     preset: Option<String>,
     steps: Option<Vec<RuleName>>,
+    language: Option<toml::Table>,
     gopher_repetition: Option<toml::Table>,
     gopher_quality: Option<toml::Table>,
     c4: Option<toml::Table>,
@@ -243,6 +253,7 @@ impl FilterConfig {
                 FilterConfig {
                     preset: None,
                     steps: Vec::new(),
+                    language: LanguageFilter::default(),
                     gopher_repetition: GopherRepetition::default(),
                     gopher_quality: GopherQuality::default(),
                     c4: C4Quality::default(),
@@ -252,6 +263,7 @@ impl FilterConfig {
         };
         let Some(file) = file else { return Ok(base) };
         let cfg = Self::overlaid(base, file)?;
+        cfg.language.validate().map_err(Error::Config)?;
         let mut stops = cfg.gopher_quality.stop_words.clone();
         stops.sort();
         stops.dedup();
@@ -266,6 +278,7 @@ impl FilterConfig {
 
     fn overlaid(base: FilterConfig, file: RulesFile) -> Result<FilterConfig> {
         let changed = file.steps.is_some()
+            || file.language.is_some()
             || file.gopher_repetition.is_some()
             || file.gopher_quality.is_some()
             || file.c4.is_some()
@@ -274,6 +287,7 @@ impl FilterConfig {
             // An adjusted preset is no longer that preset.
             preset: if changed { None } else { base.preset },
             steps: file.steps.unwrap_or(base.steps),
+            language: overlay(&base.language, file.language, "language")?,
             gopher_repetition: overlay(
                 &base.gopher_repetition,
                 file.gopher_repetition,
@@ -307,6 +321,7 @@ impl FilterConfig {
             .iter()
             .map(|s| -> Box<dyn Filter> {
                 match s {
+                    RuleName::Language => Box::new(self.language.clone()),
                     RuleName::GopherRepetition => Box::new(self.gopher_repetition.clone()),
                     RuleName::GopherQuality => Box::new(self.gopher_quality.clone()),
                     RuleName::C4 => Box::new(self.c4.clone()),
@@ -327,6 +342,7 @@ mod tests {
         assert_eq!(
             Preset::FineWeb2024.config().build().names(),
             [
+                "language",
                 "gopher_repetition",
                 "gopher_quality",
                 "c4",
@@ -371,6 +387,24 @@ mod tests {
                 .to_string();
         assert!(err.contains("min_sentences"), "{err}");
         assert!(FilterConfig::resolve(None, None).is_err());
+    }
+
+    #[test]
+    fn language_settings_are_read_and_checked() {
+        let cfg = FilterConfig::resolve(
+            Some(Preset::FineWeb2024),
+            Some("[language]\nlanguages = [\"de\", \"fr\"]\nlanguage_threshold = 0.5\n"),
+        )
+        .unwrap();
+        assert_eq!(cfg.language.languages, ["de", "fr"]);
+        assert!((cfg.language.language_threshold - 0.5).abs() < 1e-12);
+        let err = FilterConfig::resolve(
+            Some(Preset::FineWeb2024),
+            Some("[language]\nlanguages = [\"english\"]\n"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("\"english\" is not one of"), "{err}");
     }
 
     #[test]

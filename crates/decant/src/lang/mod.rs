@@ -252,9 +252,20 @@ impl LanguageModel {
         }
     }
 
+    /// The index of a language in [`LanguageModel::languages`].
+    pub fn index_of(&self, code: &str) -> Option<usize> {
+        self.languages.iter().position(|&l| l == code)
+    }
+
     /// The most likely language of `text` and its probability; `None` when the text has no
     /// letters.
     pub fn detect(&self, text: &str) -> Option<Detection> {
+        self.analyse(text).map(|a| a.best)
+    }
+
+    /// The most likely language of `text`, and every language's probability; `None` when the
+    /// text has no letters.
+    pub fn analyse(&self, text: &str) -> Option<Analysis> {
         let mut st = State::default();
         if text.len() <= SAMPLE_BYTES {
             self.score_into(text, &mut st);
@@ -279,10 +290,33 @@ impl LanguageModel {
             .enumerate()
             .min_by_key(|&(i, &c)| (c, i))
             .expect("at least one language");
-        Some(Detection {
-            language: self.languages[best],
-            score: st.probability[best] / f64::from(st.letters),
+        let letters = f64::from(st.letters);
+        let mut probability = st.probability;
+        for p in &mut probability {
+            *p /= letters;
+        }
+        Some(Analysis {
+            best: Detection {
+                language: self.languages[best],
+                score: probability[best],
+            },
+            probability,
         })
+    }
+}
+
+/// Every language's probability for one text.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// The most likely language (the one whose model explains all the letters best).
+    pub best: Detection,
+    probability: [f64; LANES],
+}
+
+impl Analysis {
+    /// The probability of the language at `index` in [`LanguageModel::languages`].
+    pub fn probability(&self, index: usize) -> f64 {
+        self.probability.get(index).copied().unwrap_or(0.0)
     }
 }
 

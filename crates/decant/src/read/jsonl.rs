@@ -32,6 +32,72 @@ impl Record {
     }
 }
 
+/// `line` (one JSON object) with `fields` set in its `metadata` object: added at the end of
+/// an existing object when none of them is there yet, the object rewritten (keys sorted) when
+/// one is, a `metadata` object appended to the record when it has none. Every other byte stays
+/// as it was. A record whose `metadata` is not an object is returned unchanged.
+pub fn with_metadata(line: &str, fields: &[(&'static str, serde_json::Value)]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Probe<'a> {
+        #[serde(borrow)]
+        metadata: Option<&'a RawValue>,
+    }
+    if fields.is_empty() {
+        return line.to_owned();
+    }
+    let mut new_fields = serde_json::Map::new();
+    for (k, v) in fields {
+        new_fields.insert((*k).to_owned(), v.clone());
+    }
+    let members = |map: &serde_json::Map<String, serde_json::Value>| {
+        let s = serde_json::to_string(map).expect("maps serialize");
+        s[1..s.len() - 1].to_owned()
+    };
+    let Ok(probe) = serde_json::from_str::<Probe>(line) else {
+        return line.to_owned();
+    };
+    match probe.metadata {
+        None => {
+            let Some(close) = line.rfind('}') else {
+                return line.to_owned();
+            };
+            let empty = line[..close].trim_end().ends_with('{');
+            format!(
+                "{}{}\"metadata\":{{{}}}{}",
+                &line[..close],
+                if empty { "" } else { "," },
+                members(&new_fields),
+                &line[close..]
+            )
+        }
+        Some(raw) => {
+            let value = raw.get();
+            let start = value.as_ptr() as usize - line.as_ptr() as usize;
+            let end = start + value.len();
+            let Ok(mut map) =
+                serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(value)
+            else {
+                return line.to_owned();
+            };
+            let object = if map.is_empty() {
+                format!("{{{}}}", members(&new_fields))
+            } else if new_fields.keys().any(|k| map.contains_key(k)) {
+                map.extend(new_fields);
+                serde_json::to_string(&map).expect("maps serialize")
+            } else {
+                let close = value.rfind('}').expect("an object ends with }");
+                format!(
+                    "{},{}{}",
+                    &value[..close],
+                    members(&new_fields),
+                    &value[close..]
+                )
+            };
+            format!("{}{object}{}", &line[..start], &line[end..])
+        }
+    }
+}
+
 #[derive(Default)]
 struct Extracted<'de> {
     text: Option<&'de RawValue>,
@@ -206,5 +272,32 @@ mod tests {
             (bad.line, bad.reason.as_str()),
             (3, "invalid UTF-8 at byte 10")
         );
+    }
+
+    #[test]
+    fn metadata_is_added_merged_or_rewritten() {
+        let f = [
+            ("language", serde_json::Value::from("en")),
+            ("language_score", serde_json::Value::from(0.93)),
+        ];
+        assert_eq!(
+            with_metadata(r#"{"text": "a", "id": 1}"#, &f),
+            r#"{"text": "a", "id": 1,"metadata":{"language":"en","language_score":0.93}}"#
+        );
+        assert_eq!(
+            with_metadata(r#"{"text":"a","metadata":{"url":"u"},"z":[1]}"#, &f),
+            r#"{"text":"a","metadata":{"url":"u","language":"en","language_score":0.93},"z":[1]}"#
+        );
+        assert_eq!(
+            with_metadata(r#"{"text":"a","metadata": {} }"#, &f),
+            r#"{"text":"a","metadata": {"language":"en","language_score":0.93} }"#
+        );
+        assert_eq!(
+            with_metadata(r#"{"text":"a","metadata":{"z":1,"language":"fr"}}"#, &f),
+            r#"{"text":"a","metadata":{"language":"en","language_score":0.93,"z":1}}"#
+        );
+        let odd = r#"{"text":"a","metadata":"none"}"#;
+        assert_eq!(with_metadata(odd, &f), odd);
+        assert_eq!(with_metadata(odd, &[]), odd);
     }
 }
