@@ -4,7 +4,8 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use decant::filter::{
-    C4Quality, Doc, FineWebQuality, GopherQuality, GopherRepetition, Preset, Scratch,
+    C4Quality, Doc, FineWebQuality, GopherQuality, GopherRepetition, LanguageFilter, Preset,
+    Scratch,
 };
 use decant::step::{Filter, FilterStats};
 use decant::text::tokens::{Span, Tokenizer};
@@ -28,7 +29,10 @@ fn benches(c: &mut Criterion) {
         });
     });
 
+    // The embedded language model is loaded before timing starts.
+    decant::lang::model();
     let rules: Vec<(&str, Box<dyn Filter>)> = vec![
+        ("language", Box::new(LanguageFilter::default())),
         ("gopher_repetition", Box::new(GopherRepetition::default())),
         ("gopher_quality", Box::new(GopherQuality::default())),
         ("c4", Box::new(C4Quality::default())),

@@ -204,28 +204,70 @@ impl LanguageModel {
         }
     }
 
-    /// Scores `text`'s letters into `st`.
+    /// Scores `text`'s letters into `st`, word by word.
     fn score_into(&self, text: &str, st: &mut State) {
+        WORDS.with_borrow_mut(|cache| {
+            let mut word = std::mem::take(&mut cache.word);
+            word.clear();
+            for c in text.chars() {
+                if let Some(c) = lowercase(c) {
+                    word.push(c);
+                } else if !word.is_empty() {
+                    self.add_word(&word, cache, st);
+                    word.clear();
+                    if st.chunk_letters >= CHUNK_LETTERS {
+                        st.flush(self.languages.len());
+                    }
+                }
+            }
+            if !word.is_empty() {
+                self.add_word(&word, cache, st);
+            }
+            cache.word = word;
+        });
+    }
+
+    /// Adds one word's costs to the current chunk, from the cache when the word was seen
+    /// before on this thread (a cached cost is the same number computed again, so the cache
+    /// never changes a result).
+    fn add_word(&self, word: &[char], cache: &mut WordCache, st: &mut State) {
+        st.chunk_letters += u32::try_from(word.len()).unwrap_or(u32::MAX);
+        if word.len() > MAX_CACHED_LETTERS {
+            self.word_cost(word, &mut st.chunk);
+            return;
+        }
+        let row = if let Some(&row) = cache.index.get(word) {
+            row
+        } else {
+            let mut cost = [0u32; LANES];
+            self.word_cost(word, &mut cost);
+            if cache.costs.len() >= CACHED_WORDS {
+                cache.index.clear();
+                cache.costs.clear();
+            }
+            let row = cache.costs.len();
+            // At most MAX_CACHED_LETTERS letters of at most 255 + 5 × 8 each: fits u16.
+            cache
+                .costs
+                .push(cost.map(|c| u16::try_from(c).unwrap_or(u16::MAX)));
+            cache.index.insert(word.into(), row);
+            row
+        };
+        for (a, &x) in st.chunk.iter_mut().zip(&cache.costs[row]) {
+            *a += u32::from(x);
+        }
+    }
+
+    /// Adds the cost of each letter of `word` (lowercase letters) to `cost`.
+    fn word_cost(&self, word: &[char], cost: &mut [u32; LANES]) {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let (floor, backoff) = ((FLOOR * SCALE) as u16, (BACKOFF * SCALE) as u16);
-        let mut ring = ['\0'; 8];
-        let mut word_len = 0usize;
         let mut hashes = [0u64; MAX_ORDER + 1];
-        for c in text.chars() {
-            let Some(c) = lowercase(c) else {
-                if word_len > 0 && st.chunk_letters >= CHUNK_LETTERS {
-                    st.flush(self.languages.len());
-                }
-                word_len = 0;
-                continue;
-            };
-            ring[word_len & 7] = c;
-            word_len += 1;
-            st.chunk_letters += 1;
-            let top = word_len.min(MAX_ORDER);
+        for end in 0..word.len() {
+            let top = (end + 1).min(MAX_ORDER);
             let mut h = SEED;
             for k in 0..top {
-                h = mix(h, ring[(word_len - 1 - k) & 7]);
+                h = mix(h, word[end - k]);
                 hashes[k + 1] = h;
             }
             // Lowest order first, so each language ends with its longest n-gram's value.
@@ -246,7 +288,7 @@ impl LanguageModel {
                     v[usize::from(e >> 8)] = (e & 0xFF) + extra;
                 }
             }
-            for (a, x) in st.chunk.iter_mut().zip(v) {
+            for (a, x) in cost.iter_mut().zip(v) {
                 *a += u32::from(x);
             }
         }
@@ -318,6 +360,24 @@ impl Analysis {
     pub fn probability(&self, index: usize) -> f64 {
         self.probability.get(index).copied().unwrap_or(0.0)
     }
+}
+
+/// Words of at most this many letters are cached.
+const MAX_CACHED_LETTERS: usize = 24;
+/// The cache is emptied when it holds this many words.
+const CACHED_WORDS: usize = 1 << 16;
+
+/// Per thread: the costs of words seen recently (text is mostly the same few thousand words,
+/// and a word's n-grams never cross its ends, so its cost is computed once).
+#[derive(Default)]
+struct WordCache {
+    index: rustc_hash::FxHashMap<Box<[char]>, usize>,
+    costs: Vec<[u16; LANES]>,
+    word: Vec<char>,
+}
+
+thread_local! {
+    static WORDS: std::cell::RefCell<WordCache> = std::cell::RefCell::new(WordCache::default());
 }
 
 /// Letters per chunk (rounded up to the end of a word).
