@@ -523,4 +523,30 @@ mod tests {
             "{err}"
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Scores are probabilities that sum to one, and the per-thread word cache never
+        /// changes a result: a thread that has seen other text first gives the same answer
+        /// as a fresh one.
+        #[test]
+        fn scores_are_probabilities_and_independent_of_the_cache(
+            text in "(\\PC|[ \\n]){0,300}",
+            before in "(\\PC|[ \\n]){0,300}",
+        ) {
+            let m = model();
+            let fresh = {
+                let t = text.clone();
+                std::thread::spawn(move || model().analyse(&t)).join().unwrap()
+            };
+            m.analyse(&format!("{before} {text}"));
+            let warm = m.analyse(&text);
+            proptest::prop_assert_eq!(fresh.as_ref().map(|a| a.best), warm.as_ref().map(|a| a.best));
+            if let Some(a) = warm {
+                proptest::prop_assert!((0.0..=1.0 + 1e-9).contains(&a.best.score));
+                let sum: f64 = (0..m.languages().len()).map(|i| a.probability(i)).sum();
+                proptest::prop_assert!((sum - 1.0).abs() < 1e-6, "{}", sum);
+            }
+        }
+    }
 }
