@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{find_duplicates, py_strip, Doc};
 use crate::step::{Filter, Rejection, Verdict};
-use crate::text::char_count;
+use crate::text::WordFacts;
 
 /// Settings of the Gopher repetition rules (datatrove's defaults).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -146,6 +146,17 @@ fn mix(h: u64, w: u64) -> u64 {
     (h.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
 }
 
+/// Empties `table` for up to `n` entries. A table that a long document grew is shrunk
+/// first: clearing writes its whole capacity, which every later short document would pay
+/// for. Reserving up front spares rehashing while it fills.
+fn fit<V>(table: &mut rustc_hash::FxHashMap<u64, V>, n: usize) {
+    table.clear();
+    if table.capacity() > 4 * n + 64 {
+        table.shrink_to(n);
+    }
+    table.reserve(n);
+}
+
 /// The n-gram measures of one document, for every n the rules ask about.
 struct NGrams {
     /// By n: characters of the most frequent n-gram (the first to reach the top count),
@@ -161,7 +172,7 @@ impl NGrams {
     /// (n-1)-gram repeats, and the repeated-n-gram scan looks only where the n-gram repeats.
     /// Natural text leaves few such positions after n = 2 or 3.
     fn measure(
-        words: &[u64],
+        words: &[WordFacts],
         chars_at: impl Fn(usize, usize) -> u64,
         top: impl Iterator<Item = usize>,
         dup: impl Iterator<Item = usize>,
@@ -179,7 +190,7 @@ impl NGrams {
         // `marks[i]`: the n-gram at i occurs at least twice (set while counting).
         let grams = &mut s.grams;
         grams.clear();
-        grams.extend(words.iter().map(|&w| mix(0x9e37_79b9, w)));
+        grams.extend(words.iter().map(|w| mix(0x9e37_79b9, w.hash)));
         let candidates = &mut s.candidates;
         candidates.clear();
         candidates.extend(0..u32::try_from(len).unwrap_or(u32::MAX));
@@ -209,7 +220,7 @@ impl NGrams {
             if n >= 2 {
                 for &i in candidates.iter() {
                     let i = i as usize;
-                    grams[i] = mix(grams[i], words[i + n - 1]);
+                    grams[i] = mix(grams[i], words[i + n - 1].hash);
                 }
             }
             // Count the candidates' n-grams: (count, first position), keeping the most
@@ -219,7 +230,7 @@ impl NGrams {
             } else {
                 &mut s.counts_small
             };
-            counts.clear();
+            fit(counts, candidates.len());
             let mut best = (1u32, 0u32);
             for &i in candidates.iter() {
                 let e = counts.entry(grams[i as usize]).or_insert((0, i));
@@ -244,6 +255,9 @@ impl NGrams {
             if dup.contains(&n) {
                 let seen = &mut s.set;
                 seen.clear();
+                if seen.capacity() > 4 * candidates.len() + 64 {
+                    seen.shrink_to(candidates.len());
+                }
                 let mut repeated = 0u64;
                 let mut next_free = 0usize;
                 // Positions whose n-gram occurs once are never repeats and never repeated,
@@ -305,8 +319,8 @@ impl Filter for GopherRepetition {
             return drop("dup_para_char_frac", frac, self.dup_para_char_frac);
         }
 
-        let n_lines = line_runs(text).count();
-        let (dups, dup_chars) = find_duplicates(line_runs(text));
+        let mut n_lines = 0usize;
+        let (dups, dup_chars) = find_duplicates(line_runs(text).inspect(|_| n_lines += 1));
         let frac = dups as f64 / n_lines as f64;
         if self.dup_line_frac > 0.0
             && measured(
@@ -332,28 +346,19 @@ impl Filter for GopherRepetition {
             return drop("dup_line_char_frac", frac, self.dup_line_char_frac);
         }
 
-        let (text, s) = doc.words_and_scratch();
-        // The words are taken out of the scratch space while it lends its other buffers.
-        let spans = std::mem::take(&mut s.words);
-        let mut hashes = std::mem::take(&mut s.hashes);
-        hashes.clear();
-        let bytes = text.as_bytes();
-        hashes.extend(
-            spans
-                .iter()
-                .map(|w| crate::text::hash_bytes(&bytes[w.start as usize..w.end as usize])),
-        );
-        let n_words = hashes.len();
+        doc.words_and_facts();
+        let (_, s) = doc.words_and_scratch();
+        // The word facts are taken out of the scratch space while it lends its other
+        // buffers.
+        let facts = std::mem::take(&mut s.facts);
+        let n_words = facts.len();
         // An n-gram's characters are its words' characters (needed only for the few n-grams
         // that are measured).
         let chars_at = |i: usize, n: usize| -> u64 {
-            spans[i..i + n]
-                .iter()
-                .map(|w| char_count(w.text(text)) as u64)
-                .sum()
+            facts[i..i + n].iter().map(|f| u64::from(f.chars)).sum()
         };
         let ngrams = NGrams::measure(
-            &hashes,
+            &facts,
             chars_at,
             self.top_n_grams.iter().map(|&(n, _)| n),
             self.dup_n_grams.iter().map(|&(n, _)| n),
@@ -390,8 +395,7 @@ impl Filter for GopherRepetition {
                 }
             }
         }
-        s.hashes = hashes;
-        s.words = spans;
+        s.facts = facts;
         verdict
     }
 }
