@@ -108,7 +108,7 @@ impl Filter for GopherQuality {
             }
             n_alpha += usize::from(alpha);
             if self.min_stop_words > 0 {
-                stop_seen |= stops.bit(w.text(text));
+                stop_seen |= stops.bit(f.hash, w.text(text));
             }
         }
         if self.min_doc_words > 0
@@ -294,28 +294,17 @@ impl Filter for GopherQuality {
     }
 }
 
-/// The stop words packed for comparison without string compares (words of up to 8 bytes;
-/// longer stop words are compared as strings).
+/// The distinct stop words in a small open-addressing table keyed by their
+/// [`hash_str`](crate::text::hash_str), the hash the word facts already hold: a word is
+/// looked up with one or two probes, and a hash match is confirmed against the text.
 struct StopWords<'a> {
-    packed: Vec<(u64, usize, u64)>, // (packed bytes, length, bit)
-    long: Vec<(&'a str, u64)>,
-    max_len: usize,
-}
-
-fn pack(w: &[u8]) -> u64 {
-    // A loop, not `copy_from_slice`: a call to memcpy per word costs more than the compare.
-    w.iter()
-        .enumerate()
-        .fold(0u64, |v, (k, &c)| v | (u64::from(c) << (8 * k)))
+    /// `(hash, bit, word)`; a zero bit marks an empty slot.
+    slots: Vec<(u64, u64, &'a str)>,
+    shift: u32,
 }
 
 impl<'a> StopWords<'a> {
     fn new(words: &'a [String]) -> Self {
-        let mut s = StopWords {
-            packed: Vec::new(),
-            long: Vec::new(),
-            max_len: words.iter().map(String::len).max().unwrap_or(0),
-        };
         // A set, as in datatrove: a word listed twice counts once. (More than 64 distinct
         // stop words are refused when the rules are read.)
         let mut distinct: Vec<&str> = Vec::new();
@@ -324,39 +313,45 @@ impl<'a> StopWords<'a> {
                 distinct.push(w);
             }
         }
-        for (i, w) in distinct.into_iter().take(64).enumerate() {
-            let bit = 1u64 << i;
-            if w.len() <= 8 {
-                s.packed.push((pack(w.as_bytes()), w.len(), bit));
-            } else {
-                s.long.push((w, bit));
+        distinct.truncate(64);
+        let size = (2 * distinct.len()).next_power_of_two().max(8);
+        let mut s = StopWords {
+            slots: vec![(0, 0, ""); size],
+            shift: 64 - size.trailing_zeros(),
+        };
+        for (i, w) in distinct.into_iter().enumerate() {
+            let hash = crate::text::hash_str(w);
+            let mut k = s.slot(hash);
+            while s.slots[k].1 != 0 {
+                k = (k + 1) & (size - 1);
             }
+            s.slots[k] = (hash, 1u64 << i, w);
         }
         s
     }
 
-    /// The bits of the stop words equal to `w`.
     #[inline]
-    fn bit(&self, w: &str) -> u64 {
-        let mut bits = 0;
-        if w.len() > self.max_len {
-            return 0;
-        }
-        if w.len() <= 8 {
-            let p = pack(w.as_bytes());
-            for &(q, len, bit) in &self.packed {
-                if q == p && len == w.len() {
-                    bits |= bit;
-                }
+    fn slot(&self, hash: u64) -> usize {
+        #[allow(clippy::cast_possible_truncation)] // the shift leaves fewer than 64 bits
+        let k = (hash >> self.shift) as usize;
+        k
+    }
+
+    /// The bit of the stop word equal to `w` (whose hash is `hash`), or 0.
+    #[inline]
+    fn bit(&self, hash: u64, w: &str) -> u64 {
+        let mask = self.slots.len() - 1;
+        let mut k = self.slot(hash);
+        loop {
+            let (h, bit, word) = self.slots[k];
+            if bit == 0 {
+                return 0;
             }
-        } else {
-            for &(s, bit) in &self.long {
-                if s == w {
-                    bits |= bit;
-                }
+            if h == hash && word == w {
+                return bit;
             }
+            k = (k + 1) & mask;
         }
-        bits
     }
 }
 

@@ -146,15 +146,50 @@ fn mix(h: u64, w: u64) -> u64 {
     (h.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
 }
 
-/// Empties `table` for up to `n` entries. A table that a long document grew is shrunk
-/// first: clearing writes its whole capacity, which every later short document would pay
-/// for. Reserving up front spares rehashing while it fills.
-fn fit<V>(table: &mut rustc_hash::FxHashMap<u64, V>, n: usize) {
-    table.clear();
-    if table.capacity() > 4 * n + 64 {
-        table.shrink_to(n);
+/// One n-gram's count and first position; `count == 0` marks an empty slot.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct GramSlot {
+    key: u64,
+    count: u32,
+    first: u32,
+}
+
+/// A counting table for one level's n-gram hashes: open addressing with linear probing in
+/// a power-of-two table at most half full, indexed by the top bits of the hash (which
+/// [`mix`] spreads well). Cheaper per n-gram than a general hash map, and emptied with one
+/// fill of a table sized for this document.
+struct GramCounts<'a> {
+    slots: &'a mut Vec<GramSlot>,
+    shift: u32,
+}
+
+impl<'a> GramCounts<'a> {
+    fn new(slots: &'a mut Vec<GramSlot>, n: usize) -> Self {
+        let size = (2 * n).next_power_of_two().max(16);
+        slots.clear();
+        slots.resize(size, GramSlot::default());
+        GramCounts {
+            slots,
+            shift: 64 - size.trailing_zeros(),
+        }
     }
-    table.reserve(n);
+
+    /// The slot of `key`, claimed for it (with first position `at`) if new.
+    #[inline]
+    fn entry(&mut self, key: u64, at: u32) -> &mut GramSlot {
+        let mask = self.slots.len() - 1;
+        #[allow(clippy::cast_possible_truncation)] // the shift leaves fewer than 64 bits
+        let mut k = (key >> self.shift) as usize;
+        while self.slots[k].count != 0 && self.slots[k].key != key {
+            k = (k + 1) & mask;
+        }
+        let slot = &mut self.slots[k];
+        if slot.count == 0 {
+            slot.key = key;
+            slot.first = at;
+        }
+        slot
+    }
 }
 
 /// The n-gram measures of one document, for every n the rules ask about.
@@ -225,23 +260,18 @@ impl NGrams {
             }
             // Count the candidates' n-grams: (count, first position), keeping the most
             // frequent (the first to reach the top count) as we go.
-            let counts = if n <= first_level {
-                &mut s.counts
-            } else {
-                &mut s.counts_small
-            };
-            fit(counts, candidates.len());
+            let mut counts = GramCounts::new(&mut s.slots, candidates.len());
             let mut best = (1u32, 0u32);
             for &i in candidates.iter() {
-                let e = counts.entry(grams[i as usize]).or_insert((0, i));
-                e.0 += 1;
-                if e.0 >= 2 {
+                let e = counts.entry(grams[i as usize], i);
+                e.count += 1;
+                if e.count >= 2 {
                     marks[i as usize] = true;
-                    if e.0 == 2 {
-                        marks[e.1 as usize] = true;
+                    if e.count == 2 {
+                        marks[e.first as usize] = true;
                     }
-                    if e.0 > best.0 || (e.0 == best.0 && e.1 < best.1) {
-                        best = *e;
+                    if e.count > best.0 || (e.count == best.0 && e.first < best.1) {
+                        best = (e.count, e.first);
                     }
                 }
             }

@@ -64,8 +64,7 @@ pub struct Scratch {
     /// The text's length in characters.
     chars: Option<usize>,
     pub(crate) set: rustc_hash::FxHashSet<u64>,
-    pub(crate) counts: rustc_hash::FxHashMap<u64, (u32, u32)>,
-    pub(crate) counts_small: rustc_hash::FxHashMap<u64, (u32, u32)>,
+    pub(crate) slots: Vec<gopher_repetition::GramSlot>,
     pub(crate) grams: Vec<u64>,
     pub(crate) candidates: Vec<u32>,
     pub(crate) marks: Vec<bool>,
