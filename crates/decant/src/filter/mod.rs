@@ -13,16 +13,17 @@
 //! splits at runs of `\n`, FineWeb at each `\n`. Character counts are Unicode scalar values,
 //! like Python's `len`.
 //!
-//! **Speed.** The FineWeb preset runs at about 28–30 MB/s per core on the generated corpus
-//! (the target is 100). callgrind on 2,000 of its documents (8 MB) counts about 208
-//! instructions per byte for the whole run: the tokenizer about 52 (once per text: the words
-//! are shared by the rules, and C4 hands on the words of the text it leaves), Gopher
-//! repetition about 53 besides (hashing every word, n-gram counting, whole-line hash sets for
-//! the duplicate-line and -paragraph rules), C4 about 41 (line splitting, whitespace word
-//! counts, phrase search, sentence counting), Gopher quality about 31, FineWeb 12, reading
-//! and writing about 11. The next gains are a vectorized whitespace and byte-class scan in the
-//! tokenizer, hashing words while tokenizing, and one pass over the lines shared by all four
-//! families.
+//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 156
+//! instructions per byte for a whole `decant filter --preset fineweb-2024 -j 1` run (209
+//! before the shared line spans, word facts and n-gram table): the tokenizer about 50 (of
+//! which 14 go to the 4% of chunks that take the general prefix/suffix/infix path), Gopher
+//! repetition about 46 besides (word facts, n-gram levels, duplicate lines and
+//! paragraphs), C4 about 21 (of which sentence counting 7), Gopher quality about 18,
+//! FineWeb about 4, reading and writing about 17. What is computed once per text and
+//! shared lives in [`Scratch`]: the words, their [`WordFacts`] (hash, characters, ASCII
+//! classes), the `splitlines()` line spans and the character count. The next gains are in
+//! the tokenizer's general path (affix and infix search by character, exception lookups on
+//! every peeled piece) and in hashing words while tokenizing.
 
 pub mod c4;
 mod datatrove_sets;
