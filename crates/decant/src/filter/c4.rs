@@ -25,7 +25,7 @@
 use crate::step::measured;
 use serde::{Deserialize, Serialize};
 
-use super::{py_lines, py_strip, Doc};
+use super::{py_strip, Doc};
 use crate::step::{Filter, Rejection, RemovedLine, Verdict};
 use crate::text::tokens::{count_sentences, count_sentences_of, is_py_space, Span, Tokenizer};
 
@@ -153,6 +153,17 @@ static FINDERS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 8]> =
         ]
     });
 
+/// Words that the phrases [`FINDERS`] 3 to 7 contain (see [`Phrases::find`]).
+static ANCHORS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+    std::sync::LazyLock::new(|| {
+        debug_assert!(POLICY[1..3].iter().all(|p| p.contains("policy")));
+        debug_assert!(POLICY[2..].iter().all(|p| p.contains("cookie")));
+        [
+            memchr::memmem::Finder::new("policy"),
+            memchr::memmem::Finder::new("cookie"),
+        ]
+    });
+
 fn has(finder: &memchr::memmem::Finder<'_>, hay: &str) -> bool {
     finder.find(hay.as_bytes()).is_some()
 }
@@ -172,8 +183,7 @@ impl Filter for C4Quality {
         } else {
             Phrases::default()
         };
-        let (_, scratch) = doc.words_and_scratch();
-        let words = Doc::scratch_words(scratch);
+        let (words, lines) = doc.words_and_lines();
         let mut tokenizer = Tokenizer::default();
         let mut next_word = 0;
         let mut kept = String::with_capacity(text.len());
@@ -183,7 +193,8 @@ impl Filter for C4Quality {
         let mut sentences: i64 = 0;
         let mut lower = String::new();
         let mut verdict = None;
-        for (i, raw) in py_lines(text).enumerate() {
+        for (i, &(a, b)) in lines.iter().enumerate() {
+            let raw = &text[a as usize..b as usize];
             let line = py_strip(raw);
             // Blank lines go without a log entry: they hold nothing to explain.
             let mut remove = |reason: &'static str| {
@@ -209,8 +220,12 @@ impl Filter for C4Quality {
             }
             let line_words = &words[first_word..next_word];
 
-            let (n_words, longest) = whitespace_words(line);
-            let too_long = self.max_word_length >= 0 && as_i64(longest) > self.max_word_length;
+            // Counted before citations are cut, as in datatrove; only as far as needed.
+            let enough_words = has_words(line, self.min_words_per_line);
+            // A word is never longer than its line: only long lines need measuring.
+            let too_long = self.max_word_length >= 0
+                && as_i64(line.len()) > self.max_word_length
+                && as_i64(longest_word(line)) > self.max_word_length;
             if too_long {
                 remove("too_long_word");
                 continue;
@@ -226,7 +241,7 @@ impl Filter for C4Quality {
                 remove("no_terminal_punct");
                 continue;
             }
-            if n_words < self.min_words_per_line {
+            if !enough_words {
                 remove("too_few_words");
                 continue;
             }
@@ -323,34 +338,54 @@ impl Filter for C4Quality {
     }
 }
 
-/// Python's `len(line.split())` and the length in characters of the longest of those
-/// words.
-fn whitespace_words(line: &str) -> (i64, usize) {
-    let (mut n, mut longest) = (0i64, 0usize);
-    if line.is_ascii() {
-        let mut run = 0usize;
-        for &b in line.as_bytes() {
-            if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f) {
-                if run > 0 {
-                    n += 1;
-                    longest = longest.max(run);
-                }
-                run = 0;
-            } else {
-                run += 1;
+/// Python's `str.isspace` for ASCII bytes.
+#[inline]
+fn is_ascii_py_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f)
+}
+
+/// Whether `line` has at least `k` whitespace-separated words (Python's
+/// `len(line.split()) >= k`), reading only as far as it takes to find them.
+fn has_words(line: &str, wanted: i64) -> bool {
+    if wanted <= 0 {
+        return true;
+    }
+    let bytes = line.as_bytes();
+    let (mut found, mut in_word, mut at) = (0i64, false, 0);
+    while at < bytes.len() {
+        let b = bytes[at];
+        let (space, len) = if b < 0x80 {
+            (is_ascii_py_space(b), 1)
+        } else {
+            let c = line[at..].chars().next().expect("a character starts here");
+            (is_py_space(c), c.len_utf8())
+        };
+        if !space && !in_word {
+            found += 1;
+            if found >= wanted {
+                return true;
             }
         }
-        if run > 0 {
-            n += 1;
-            longest = longest.max(run);
-        }
-        return (n, longest);
+        in_word = !space;
+        at += len;
     }
-    for w in line.split(is_py_space).filter(|w| !w.is_empty()) {
-        n += 1;
-        longest = longest.max(crate::text::char_count(w));
+    false
+}
+
+/// The length in characters of the longest of Python's `line.split()` words.
+fn longest_word(line: &str) -> usize {
+    if line.is_ascii() {
+        return line
+            .as_bytes()
+            .split(|&b| is_ascii_py_space(b))
+            .map(<[u8]>::len)
+            .max()
+            .unwrap_or(0);
     }
-    (n, longest)
+    line.split(is_py_space)
+        .map(crate::text::char_count)
+        .max()
+        .unwrap_or(0)
 }
 
 /// `w` moved from a text where its line starts at `from` to one where it starts at `to`.
@@ -389,9 +424,18 @@ impl Phrases {
             lower.push_str(text);
             lower.make_ascii_lowercase();
         }
+        // Phrases 3 and 4 hold "policy", 4 to 7 "cookie": one search for each word rules
+        // out several phrases at once in the usual document that has neither.
+        let (policy, cookie) = (has(&ANCHORS[0], &lower), has(&ANCHORS[1], &lower));
         let mut mask = 0u8;
         for (k, f) in FINDERS.iter().enumerate() {
-            if has(f, &lower) {
+            let possible = match k {
+                3 => policy,
+                4 => policy && cookie,
+                5..=7 => cookie,
+                _ => true,
+            };
+            if possible && has(f, &lower) {
                 mask |= 1 << k;
             }
         }

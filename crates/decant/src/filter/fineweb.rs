@@ -64,9 +64,29 @@ impl Filter for FineWebQuality {
 
     fn check(&self, doc: &mut Doc<'_, '_>) -> Verdict {
         let text = doc.text();
-        let lines = || text.split('\n').filter(|l| !py_strip(l).is_empty());
+        // The non-blank lines, found once (the duplicate rule reads them again), and the
+        // newlines counted on the way.
+        let bytes = text.as_bytes();
+        let mut lines: Vec<(usize, usize)> = Vec::new();
+        let (mut start, mut newlines) = (0, 0);
+        loop {
+            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |k| start + k);
+            let l = &text[start..end];
+            // A line starting with a printable ASCII character is not blank.
+            if l.as_bytes().first().is_some_and(|&b| b > b' ' && b < 0x7f)
+                || !py_strip(l).is_empty()
+            {
+                lines.push((start, end));
+            }
+            if end == bytes.len() {
+                break;
+            }
+            newlines += 1;
+            start = end + 1;
+        }
         let (mut n, mut punct, mut short) = (0usize, 0usize, 0usize);
-        for l in lines() {
+        for &(a, b) in &lines {
+            let l = &text[a..b];
             n += 1;
             if l.chars().next_back().is_some_and(is_terminal_punct) {
                 punct += 1;
@@ -98,8 +118,7 @@ impl Filter for FineWebQuality {
         ) {
             return drop("short_line_ratio", ratio, self.short_line_thr);
         }
-        let (_, dup_chars) = find_duplicates(lines());
-        let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+        let (_, dup_chars) = find_duplicates(lines.iter().map(|&(a, b)| &text[a..b]));
         let ratio = dup_chars as f64 / (doc.chars() - newlines) as f64;
         if measured(
             STEP,

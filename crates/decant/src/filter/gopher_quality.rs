@@ -21,7 +21,7 @@
 use crate::step::measured;
 use serde::{Deserialize, Serialize};
 
-use super::{count_non_overlapping, is_datatrove_punct, py_lines, Doc};
+use super::{count_non_overlapping, is_datatrove_punct, Doc};
 use crate::step::{Filter, Rejection, Verdict};
 use crate::text::tokens::{is_py_alpha, is_py_space};
 
@@ -85,34 +85,30 @@ impl Filter for GopherQuality {
     #[allow(clippy::too_many_lines)] // the rules in datatrove's order, one after the other
     fn check(&self, doc: &mut Doc<'_, '_>) -> Verdict {
         let text = doc.text();
-        let words = doc.words();
+        let (words, facts) = doc.words_and_facts();
         let n_words = words.len();
         let (mut n_content, mut content_chars, mut n_alpha) = (0usize, 0usize, 0usize);
         let stops = StopWords::new(&self.stop_words);
         let mut stop_seen = 0u64; // bit i: stop word i present
-        let classes = &*BYTE_CLASS;
-        let bytes = text.as_bytes();
-        for w in words {
-            let b = &bytes[w.start as usize..w.end as usize];
-            // One pass over the bytes: is any not punctuation, any a letter, any non-ASCII?
-            let seen = b.iter().fold(0u8, |acc, &c| acc | classes[usize::from(c)]);
-            let (content, alpha, chars) = if seen & NON_ASCII == 0 {
-                (seen & CONTENT != 0, seen & LETTER != 0, b.len())
+        for (w, f) in words.iter().zip(facts) {
+            let (content, alpha) = if f.ascii {
+                // A word holds no whitespace, so an ASCII one has a character outside
+                // datatrove's punctuation exactly when it has a letter or digit.
+                (f.ascii_alnum, f.ascii_letter)
             } else {
                 let w = w.text(text);
                 (
                     w.chars().any(|c| !is_datatrove_punct(c)),
                     w.chars().any(is_py_alpha),
-                    crate::text::char_count(w),
                 )
             };
             if content {
                 n_content += 1;
-                content_chars += chars;
+                content_chars += f.chars as usize;
             }
             n_alpha += usize::from(alpha);
             if self.min_stop_words > 0 {
-                stop_seen |= stops.bit(w.text(text));
+                stop_seen |= stops.bit(f.hash, w.text(text));
             }
         }
         if self.min_doc_words > 0
@@ -210,9 +206,10 @@ impl Filter for GopherQuality {
             }
         }
         if self.max_bullet_lines_ratio > 0.0 || self.max_ellipsis_lines_ratio > 0.0 {
-            let (mut lines, mut bullets, mut end_ellipsis) = (0usize, 0usize, 0usize);
-            for line in py_lines(text) {
-                lines += 1;
+            let (mut bullets, mut end_ellipsis) = (0usize, 0usize);
+            let lines = doc.py_line_spans();
+            for &(a, b) in lines {
+                let line = &text[a as usize..b as usize];
                 let l = line.trim_start_matches(is_py_space);
                 if l.starts_with('•') || l.starts_with('-') {
                     bullets += 1;
@@ -222,6 +219,7 @@ impl Filter for GopherQuality {
                     end_ellipsis += 1;
                 }
             }
+            let lines = lines.len();
             let share = |n: usize| {
                 if lines == 0 {
                     0.0
@@ -296,44 +294,17 @@ impl Filter for GopherQuality {
     }
 }
 
-const CONTENT: u8 = 1;
-const LETTER: u8 = 2;
-const NON_ASCII: u8 = 4;
-
-/// Per byte: `CONTENT` for ASCII outside datatrove's punctuation set, `LETTER` for ASCII
-/// letters, `NON_ASCII` for the bytes of other characters.
-static BYTE_CLASS: std::sync::LazyLock<[u8; 256]> = std::sync::LazyLock::new(|| {
-    let mut t = [NON_ASCII; 256];
-    for (b, slot) in t.iter_mut().enumerate().take(128) {
-        let c = char::from(u8::try_from(b).expect("ASCII"));
-        *slot = if is_datatrove_punct(c) { 0 } else { CONTENT }
-            | if c.is_ascii_alphabetic() { LETTER } else { 0 };
-    }
-    t
-});
-
-/// The stop words packed for comparison without string compares (words of up to 8 bytes;
-/// longer stop words are compared as strings).
+/// The distinct stop words in a small open-addressing table keyed by their
+/// [`hash_str`](crate::text::hash_str), the hash the word facts already hold: a word is
+/// looked up with one or two probes, and a hash match is confirmed against the text.
 struct StopWords<'a> {
-    packed: Vec<(u64, usize, u64)>, // (packed bytes, length, bit)
-    long: Vec<(&'a str, u64)>,
-    max_len: usize,
-}
-
-fn pack(w: &[u8]) -> u64 {
-    // A loop, not `copy_from_slice`: a call to memcpy per word costs more than the compare.
-    w.iter()
-        .enumerate()
-        .fold(0u64, |v, (k, &c)| v | (u64::from(c) << (8 * k)))
+    /// `(hash, bit, word)`; a zero bit marks an empty slot.
+    slots: Vec<(u64, u64, &'a str)>,
+    shift: u32,
 }
 
 impl<'a> StopWords<'a> {
     fn new(words: &'a [String]) -> Self {
-        let mut s = StopWords {
-            packed: Vec::new(),
-            long: Vec::new(),
-            max_len: words.iter().map(String::len).max().unwrap_or(0),
-        };
         // A set, as in datatrove: a word listed twice counts once. (More than 64 distinct
         // stop words are refused when the rules are read.)
         let mut distinct: Vec<&str> = Vec::new();
@@ -342,39 +313,45 @@ impl<'a> StopWords<'a> {
                 distinct.push(w);
             }
         }
-        for (i, w) in distinct.into_iter().take(64).enumerate() {
-            let bit = 1u64 << i;
-            if w.len() <= 8 {
-                s.packed.push((pack(w.as_bytes()), w.len(), bit));
-            } else {
-                s.long.push((w, bit));
+        distinct.truncate(64);
+        let size = (2 * distinct.len()).next_power_of_two().max(8);
+        let mut s = StopWords {
+            slots: vec![(0, 0, ""); size],
+            shift: 64 - size.trailing_zeros(),
+        };
+        for (i, w) in distinct.into_iter().enumerate() {
+            let hash = crate::text::hash_str(w);
+            let mut k = s.slot(hash);
+            while s.slots[k].1 != 0 {
+                k = (k + 1) & (size - 1);
             }
+            s.slots[k] = (hash, 1u64 << i, w);
         }
         s
     }
 
-    /// The bits of the stop words equal to `w`.
     #[inline]
-    fn bit(&self, w: &str) -> u64 {
-        let mut bits = 0;
-        if w.len() > self.max_len {
-            return 0;
-        }
-        if w.len() <= 8 {
-            let p = pack(w.as_bytes());
-            for &(q, len, bit) in &self.packed {
-                if q == p && len == w.len() {
-                    bits |= bit;
-                }
+    fn slot(&self, hash: u64) -> usize {
+        #[allow(clippy::cast_possible_truncation)] // the shift leaves fewer than 64 bits
+        let k = (hash >> self.shift) as usize;
+        k
+    }
+
+    /// The bit of the stop word equal to `w` (whose hash is `hash`), or 0.
+    #[inline]
+    fn bit(&self, hash: u64, w: &str) -> u64 {
+        let mask = self.slots.len() - 1;
+        let mut k = self.slot(hash);
+        loop {
+            let (h, bit, word) = self.slots[k];
+            if bit == 0 {
+                return 0;
             }
-        } else {
-            for &(s, bit) in &self.long {
-                if s == w {
-                    bits |= bit;
-                }
+            if h == hash && word == w {
+                return bit;
             }
+            k = (k + 1) & mask;
         }
-        bits
     }
 }
 

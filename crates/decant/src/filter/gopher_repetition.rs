@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{find_duplicates, py_strip, Doc};
 use crate::step::{Filter, Rejection, Verdict};
-use crate::text::char_count;
+use crate::text::WordFacts;
 
 /// Settings of the Gopher repetition rules (datatrove's defaults).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -146,6 +146,52 @@ fn mix(h: u64, w: u64) -> u64 {
     (h.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
 }
 
+/// One n-gram's count and first position; `count == 0` marks an empty slot.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct GramSlot {
+    key: u64,
+    count: u32,
+    first: u32,
+}
+
+/// A counting table for one level's n-gram hashes: open addressing with linear probing in
+/// a power-of-two table at most half full, indexed by the top bits of the hash (which
+/// [`mix`] spreads well). Cheaper per n-gram than a general hash map, and emptied with one
+/// fill of a table sized for this document.
+struct GramCounts<'a> {
+    slots: &'a mut Vec<GramSlot>,
+    shift: u32,
+}
+
+impl<'a> GramCounts<'a> {
+    fn new(slots: &'a mut Vec<GramSlot>, n: usize) -> Self {
+        let size = (2 * n).next_power_of_two().max(16);
+        slots.clear();
+        slots.resize(size, GramSlot::default());
+        GramCounts {
+            slots,
+            shift: 64 - size.trailing_zeros(),
+        }
+    }
+
+    /// The slot of `key`, claimed for it (with first position `at`) if new.
+    #[inline]
+    fn entry(&mut self, key: u64, at: u32) -> &mut GramSlot {
+        let mask = self.slots.len() - 1;
+        #[allow(clippy::cast_possible_truncation)] // the shift leaves fewer than 64 bits
+        let mut k = (key >> self.shift) as usize;
+        while self.slots[k].count != 0 && self.slots[k].key != key {
+            k = (k + 1) & mask;
+        }
+        let slot = &mut self.slots[k];
+        if slot.count == 0 {
+            slot.key = key;
+            slot.first = at;
+        }
+        slot
+    }
+}
+
 /// The n-gram measures of one document, for every n the rules ask about.
 struct NGrams {
     /// By n: characters of the most frequent n-gram (the first to reach the top count),
@@ -161,7 +207,7 @@ impl NGrams {
     /// (n-1)-gram repeats, and the repeated-n-gram scan looks only where the n-gram repeats.
     /// Natural text leaves few such positions after n = 2 or 3.
     fn measure(
-        words: &[u64],
+        words: &[WordFacts],
         chars_at: impl Fn(usize, usize) -> u64,
         top: impl Iterator<Item = usize>,
         dup: impl Iterator<Item = usize>,
@@ -179,7 +225,7 @@ impl NGrams {
         // `marks[i]`: the n-gram at i occurs at least twice (set while counting).
         let grams = &mut s.grams;
         grams.clear();
-        grams.extend(words.iter().map(|&w| mix(0x9e37_79b9, w)));
+        grams.extend(words.iter().map(|w| mix(0x9e37_79b9, w.hash)));
         let candidates = &mut s.candidates;
         candidates.clear();
         candidates.extend(0..u32::try_from(len).unwrap_or(u32::MAX));
@@ -209,28 +255,23 @@ impl NGrams {
             if n >= 2 {
                 for &i in candidates.iter() {
                     let i = i as usize;
-                    grams[i] = mix(grams[i], words[i + n - 1]);
+                    grams[i] = mix(grams[i], words[i + n - 1].hash);
                 }
             }
             // Count the candidates' n-grams: (count, first position), keeping the most
             // frequent (the first to reach the top count) as we go.
-            let counts = if n <= first_level {
-                &mut s.counts
-            } else {
-                &mut s.counts_small
-            };
-            counts.clear();
+            let mut counts = GramCounts::new(&mut s.slots, candidates.len());
             let mut best = (1u32, 0u32);
             for &i in candidates.iter() {
-                let e = counts.entry(grams[i as usize]).or_insert((0, i));
-                e.0 += 1;
-                if e.0 >= 2 {
+                let e = counts.entry(grams[i as usize], i);
+                e.count += 1;
+                if e.count >= 2 {
                     marks[i as usize] = true;
-                    if e.0 == 2 {
-                        marks[e.1 as usize] = true;
+                    if e.count == 2 {
+                        marks[e.first as usize] = true;
                     }
-                    if e.0 > best.0 || (e.0 == best.0 && e.1 < best.1) {
-                        best = *e;
+                    if e.count > best.0 || (e.count == best.0 && e.first < best.1) {
+                        best = (e.count, e.first);
                     }
                 }
             }
@@ -244,6 +285,9 @@ impl NGrams {
             if dup.contains(&n) {
                 let seen = &mut s.set;
                 seen.clear();
+                if seen.capacity() > 4 * candidates.len() + 64 {
+                    seen.shrink_to(candidates.len());
+                }
                 let mut repeated = 0u64;
                 let mut next_free = 0usize;
                 // Positions whose n-gram occurs once are never repeats and never repeated,
@@ -305,8 +349,8 @@ impl Filter for GopherRepetition {
             return drop("dup_para_char_frac", frac, self.dup_para_char_frac);
         }
 
-        let n_lines = line_runs(text).count();
-        let (dups, dup_chars) = find_duplicates(line_runs(text));
+        let mut n_lines = 0usize;
+        let (dups, dup_chars) = find_duplicates(line_runs(text).inspect(|_| n_lines += 1));
         let frac = dups as f64 / n_lines as f64;
         if self.dup_line_frac > 0.0
             && measured(
@@ -332,28 +376,19 @@ impl Filter for GopherRepetition {
             return drop("dup_line_char_frac", frac, self.dup_line_char_frac);
         }
 
-        let (text, s) = doc.words_and_scratch();
-        // The words are taken out of the scratch space while it lends its other buffers.
-        let spans = std::mem::take(&mut s.words);
-        let mut hashes = std::mem::take(&mut s.hashes);
-        hashes.clear();
-        let bytes = text.as_bytes();
-        hashes.extend(
-            spans
-                .iter()
-                .map(|w| crate::text::hash_bytes(&bytes[w.start as usize..w.end as usize])),
-        );
-        let n_words = hashes.len();
+        doc.words_and_facts();
+        let (_, s) = doc.words_and_scratch();
+        // The word facts are taken out of the scratch space while it lends its other
+        // buffers.
+        let facts = std::mem::take(&mut s.facts);
+        let n_words = facts.len();
         // An n-gram's characters are its words' characters (needed only for the few n-grams
         // that are measured).
         let chars_at = |i: usize, n: usize| -> u64 {
-            spans[i..i + n]
-                .iter()
-                .map(|w| char_count(w.text(text)) as u64)
-                .sum()
+            facts[i..i + n].iter().map(|f| u64::from(f.chars)).sum()
         };
         let ngrams = NGrams::measure(
-            &hashes,
+            &facts,
             chars_at,
             self.top_n_grams.iter().map(|&(n, _)| n),
             self.dup_n_grams.iter().map(|&(n, _)| n),
@@ -390,8 +425,7 @@ impl Filter for GopherRepetition {
                 }
             }
         }
-        s.hashes = hashes;
-        s.words = spans;
+        s.facts = facts;
         verdict
     }
 }

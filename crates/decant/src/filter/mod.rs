@@ -14,16 +14,17 @@
 //! splits at runs of `\n`, FineWeb at each `\n`. Character counts are Unicode scalar values,
 //! like Python's `len`.
 //!
-//! **Speed.** The FineWeb preset runs at about 28–30 MB/s per core on the generated corpus
-//! (the target is 100). callgrind on 2,000 of its documents (8 MB) counts about 208
-//! instructions per byte for the whole run: the tokenizer about 52 (once per text: the words
-//! are shared by the rules, and C4 hands on the words of the text it leaves), Gopher
-//! repetition about 53 besides (hashing every word, n-gram counting, whole-line hash sets for
-//! the duplicate-line and -paragraph rules), C4 about 41 (line splitting, whitespace word
-//! counts, phrase search, sentence counting), Gopher quality about 31, FineWeb 12, reading
-//! and writing about 11. The next gains are a vectorized whitespace and byte-class scan in the
-//! tokenizer, hashing words while tokenizing, and one pass over the lines shared by all four
-//! families.
+//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 156
+//! instructions per byte for a whole `decant filter --preset fineweb-2024 -j 1` run (209
+//! before the shared line spans, word facts and n-gram table): the tokenizer about 50 (of
+//! which 14 go to the 4% of chunks that take the general prefix/suffix/infix path), Gopher
+//! repetition about 46 besides (word facts, n-gram levels, duplicate lines and
+//! paragraphs), C4 about 21 (of which sentence counting 7), Gopher quality about 18,
+//! FineWeb about 4, reading and writing about 17. What is computed once per text and
+//! shared lives in [`Scratch`]: the words, their [`WordFacts`] (hash, characters, ASCII
+//! classes), the `splitlines()` line spans and the character count. The next gains are in
+//! the tokenizer's general path (affix and infix search by character, exception lookups on
+//! every peeled piece) and in hashing words while tokenizing.
 
 pub mod c4;
 mod datatrove_sets;
@@ -34,6 +35,7 @@ pub mod language;
 pub mod preset;
 
 use crate::text::tokens::{Span, Tokenizer};
+use crate::text::{word_facts, WordFacts};
 
 pub use c4::C4Quality;
 pub use fineweb::FineWebQuality;
@@ -45,22 +47,28 @@ pub use preset::{FilterConfig, Preset, RuleName};
 /// One document's text as the rules see it, with the words computed once and shared.
 pub struct Doc<'t, 's> {
     text: &'t str,
-    chars: Option<usize>,
-    words_ready: bool,
     scratch: &'s mut Scratch,
 }
 
-/// Buffers reused from one document to the next (one per worker thread).
+/// Buffers reused from one document to the next (one per worker thread), and what is known
+/// of the text the current filter chain is looking at.
 #[derive(Debug, Default)]
 pub struct Scratch {
     pub(crate) tokenizer: Tokenizer,
     words: Vec<Span>,
     /// `words` holds the words of the text the current filter chain is looking at.
     words_valid: bool,
-    pub(crate) hashes: Vec<u64>,
+    /// Per word of `words`: its [`WordFacts`] (hash, characters, classes), shared by the
+    /// Gopher rules.
+    facts: Vec<WordFacts>,
+    facts_valid: bool,
+    /// The text's `str.splitlines()` lines as byte ranges, shared by Gopher quality and C4.
+    lines: Vec<(u32, u32)>,
+    lines_valid: bool,
+    /// The text's length in characters.
+    chars: Option<usize>,
     pub(crate) set: rustc_hash::FxHashSet<u64>,
-    pub(crate) counts: rustc_hash::FxHashMap<u64, (u32, u32)>,
-    pub(crate) counts_small: rustc_hash::FxHashMap<u64, (u32, u32)>,
+    pub(crate) slots: Vec<gopher_repetition::GramSlot>,
     pub(crate) grams: Vec<u64>,
     pub(crate) candidates: Vec<u32>,
     pub(crate) marks: Vec<bool>,
@@ -72,23 +80,15 @@ impl<'t, 's> Doc<'t, 's> {
     /// A view of `text` using `scratch`'s buffers.
     pub fn new(text: &'t str, scratch: &'s mut Scratch) -> Self {
         scratch.words_valid = false;
-        Doc {
-            text,
-            chars: None,
-            words_ready: false,
-            scratch,
-        }
+        scratch.forget_text();
+        Doc { text, scratch }
     }
 
-    /// A view of the same text the previous `Doc` on `scratch` looked at: words already
-    /// computed are reused (the filter loop's way of tokenizing once per text).
+    /// A view of the same text the previous `Doc` on `scratch` looked at: words, lines and
+    /// counts already computed are reused (the filter loop's way of tokenizing once per
+    /// text).
     pub(crate) fn same_text(text: &'t str, scratch: &'s mut Scratch) -> Self {
-        Doc {
-            text,
-            chars: None,
-            words_ready: scratch.words_valid,
-            scratch,
-        }
+        Doc { text, scratch }
     }
 
     /// Sets a field of the document's `metadata` in the output (replacing one set earlier on
@@ -108,31 +108,64 @@ impl<'t, 's> Doc<'t, 's> {
 
     /// The length of the text in characters (Python's `len`).
     pub fn chars(&mut self) -> usize {
+        let text = self.text;
         *self
+            .scratch
             .chars
-            .get_or_insert_with(|| crate::text::char_count(self.text))
+            .get_or_insert_with(|| crate::text::char_count(text))
     }
 
     /// The words (datatrove's English `split_into_words`), computed on first use.
     pub fn words(&mut self) -> &[Span] {
-        if !self.words_ready {
-            let s = &mut *self.scratch;
+        let s = &mut *self.scratch;
+        if !s.words_valid {
             s.words.clear();
             s.tokenizer.run(self.text, &mut s.words);
-            self.words_ready = true;
             s.words_valid = true;
+            s.facts_valid = false;
         }
-        &self.scratch.words
+        &s.words
+    }
+
+    /// The words with their [`WordFacts`], computed on first use.
+    pub(crate) fn words_and_facts(&mut self) -> (&[Span], &[WordFacts]) {
+        self.words();
+        let s = &mut *self.scratch;
+        if !s.facts_valid {
+            let bytes = self.text.as_bytes();
+            s.facts.clear();
+            s.facts.extend(
+                s.words
+                    .iter()
+                    .map(|w| word_facts(bytes, w.start as usize, w.end as usize)),
+            );
+            s.facts_valid = true;
+        }
+        (&s.words, &s.facts)
+    }
+
+    /// The `str.splitlines()` lines as byte ranges, computed on first use.
+    pub(crate) fn py_line_spans(&mut self) -> &[(u32, u32)] {
+        let s = &mut *self.scratch;
+        if !s.lines_valid {
+            s.lines.clear();
+            crate::text::py_line_spans(self.text, &mut s.lines);
+            s.lines_valid = true;
+        }
+        &s.lines
+    }
+
+    /// The words and the lines together (C4 reads both).
+    pub(crate) fn words_and_lines(&mut self) -> (&[Span], &[(u32, u32)]) {
+        self.words();
+        self.py_line_spans();
+        (&self.scratch.words, &self.scratch.lines)
     }
 
     /// The words and the scratch buffers together (for rules that hash them).
     pub(crate) fn words_and_scratch(&mut self) -> (&'t str, &mut Scratch) {
         self.words();
         (self.text, &mut *self.scratch)
-    }
-
-    pub(crate) fn scratch_words(s: &Scratch) -> &[Span] {
-        &s.words
     }
 }
 
@@ -141,6 +174,14 @@ impl Scratch {
     pub(crate) fn set_words(&mut self, words: Vec<Span>) {
         self.words = words;
         self.words_valid = true;
+        self.forget_text();
+    }
+
+    /// Forgets what was computed of the previous text (words apart).
+    fn forget_text(&mut self) {
+        self.facts_valid = false;
+        self.lines_valid = false;
+        self.chars = None;
     }
 }
 

@@ -315,10 +315,193 @@ pub fn normalize(text: &str) -> String {
     out
 }
 
-/// The number of characters in `s` (counting UTF-8 lead bytes, which vectorizes).
+/// The number of characters in `s`. (The standard library counts a word of bytes at a
+/// time, under one instruction per byte; counting lead bytes with `filter().count()` is
+/// not vectorized and costs about five.)
 #[inline]
 pub fn char_count(s: &str) -> usize {
-    s.bytes().filter(|&b| (b & 0xC0) != 0x80).count()
+    s.chars().count()
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = ONES * 0x80;
+
+/// Eight bytes of `bytes` from `at`, little-endian (`at + 8 <= bytes.len()`).
+#[inline]
+pub(crate) fn load8(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
+}
+
+/// The high bit of each byte of `x` that is zero is set in the result, and possibly that
+/// of bytes above a zero byte (a borrow): exact as to whether there is one.
+#[inline]
+fn swar_zero(x: u64) -> u64 {
+    x.wrapping_sub(ONES) & !x & HIGH
+}
+
+/// Whether any of eight bytes may start a `str.splitlines()` line break: a control byte
+/// (below 0x20), or 0xC2 or 0xE2, the lead bytes of U+0085, U+2028 and U+2029.
+#[inline]
+fn may_break8(x: u64) -> bool {
+    let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    // 0xC2 and 0xE2 differ in bit 0x20 only.
+    let lead = swar_zero((x | (ONES * 0x20)) ^ (ONES * 0xE2));
+    control | lead != 0
+}
+
+/// Bytes that may start a `str.splitlines()` line break.
+static MAY_BREAK: [bool; 256] = {
+    let mut t = [false; 256];
+    let bytes: [u8; 9] = [b'\n', 0x0b, 0x0c, b'\r', 0x1c, 0x1d, 0x1e, 0xc2, 0xe2];
+    let mut k = 0;
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+/// The first byte at or after `i` that may start a line break, or `bytes.len()`: eight
+/// bytes at a time past stretches that hold none (most text).
+#[inline]
+fn next_break_candidate(bytes: &[u8], mut i: usize) -> usize {
+    while i + 8 <= bytes.len() {
+        if may_break8(load8(bytes, i)) {
+            // A tab or other control byte also lands here; look byte by byte.
+            if let Some(k) = bytes[i..i + 8]
+                .iter()
+                .position(|&b| MAY_BREAK[usize::from(b)])
+            {
+                return i + k;
+            }
+        }
+        i += 8;
+    }
+    while i < bytes.len() && !MAY_BREAK[usize::from(bytes[i])] {
+        i += 1;
+    }
+    i
+}
+
+/// Python's `str.splitlines()` as byte ranges: appends `(start, end)` of each line (its
+/// terminator excluded) to `out`. The same lines as `filter::py_lines` (a test checks),
+/// found with a scan that skips eight bytes at a time.
+#[allow(clippy::cast_possible_truncation)] // documents are far below 4 GiB
+pub fn py_line_spans(text: &str, out: &mut Vec<(u32, u32)>) {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let (mut start, mut i) = (0, 0);
+    while start < n {
+        i = next_break_candidate(bytes, i);
+        if i == n {
+            out.push((start as u32, n as u32));
+            return;
+        }
+        let term = match bytes[i] {
+            b'\n' | 0x0b | 0x0c | 0x1c..=0x1e => 1,
+            b'\r' => 1 + usize::from(bytes.get(i + 1) == Some(&b'\n')),
+            0xc2 if bytes.get(i + 1) == Some(&0x85) => 2,
+            0xe2 if bytes.get(i + 1) == Some(&0x80)
+                && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) =>
+            {
+                3
+            }
+            _ => 0,
+        };
+        if term == 0 {
+            i += 1;
+        } else {
+            out.push((start as u32, i as u32));
+            i += term;
+            start = i;
+        }
+    }
+}
+
+/// What [`word_facts`] knows of a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WordFacts {
+    /// [`hash_bytes`] of the word.
+    pub hash: u64,
+    /// Length in characters.
+    pub chars: u32,
+    /// Whether it is all ASCII.
+    pub ascii: bool,
+    /// For an ASCII word: whether it holds an ASCII letter.
+    pub ascii_letter: bool,
+    /// For an ASCII word: whether it holds an ASCII letter or digit.
+    pub ascii_alnum: bool,
+}
+
+/// The [`WordFacts`] of `bytes[start..end]` (a word of a text): words of up to eight bytes
+/// not at the very end of the text are read with one load, masked, and tested eight bytes
+/// at once; the hash is [`hash_bytes`]'s, computed the same way.
+#[inline]
+pub fn word_facts(bytes: &[u8], start: usize, end: usize) -> WordFacts {
+    let len = end - start;
+    if len <= 8 && start + 8 <= bytes.len() {
+        let mask = if len == 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * len)) - 1
+        };
+        let x = load8(bytes, start) & mask;
+        let ascii = x & HIGH == 0;
+        // Bytes in `lo..=hi` (for ASCII bytes): adding `0x80 - lo` sets the high bit from
+        // `lo` up, adding `0x7f - hi` from above `hi`. Padding bytes (zero) are in no range.
+        let range = |x: u64, lo: u8, hi: u8| {
+            let ge = x.wrapping_add(ONES * u64::from(0x80 - lo));
+            let gt = x.wrapping_add(ONES * u64::from(0x7f - hi));
+            ge & !gt & HIGH != 0
+        };
+        let (mut ascii_letter, mut ascii_alnum) = (false, false);
+        if ascii {
+            // Setting bit 0x20 folds `A-Z` onto `a-z` and leaves digits where they are.
+            ascii_letter = range(x | (ONES * 0x20), b'a', b'z');
+            ascii_alnum = ascii_letter || range(x, b'0', b'9');
+        }
+        return WordFacts {
+            hash: hash_tail(len, x),
+            // Continuation bytes (`10xxxxxx`) are not characters.
+            #[allow(clippy::cast_possible_truncation)] // len <= 8
+            chars: len as u32 - (x & !(x << 1) & HIGH).count_ones(),
+            ascii,
+            ascii_letter,
+            ascii_alnum,
+        };
+    }
+    let b = &bytes[start..end];
+    let ascii = b.is_ascii();
+    WordFacts {
+        hash: hash_bytes(b),
+        #[allow(clippy::cast_possible_truncation)] // documents are far below 4 GiB
+        chars: b.iter().filter(|&&c| (c & 0xC0) != 0x80).count() as u32,
+        ascii,
+        ascii_letter: ascii && b.iter().any(u8::is_ascii_alphabetic),
+        ascii_alnum: ascii && b.iter().any(u8::is_ascii_alphanumeric),
+    }
+}
+
+const HASH_K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// [`hash_bytes`] of a string of `len <= 8` bytes whose bytes, zero-padded, are `x`.
+#[inline]
+fn hash_tail(len: usize, x: u64) -> u64 {
+    let h: u64 = 0x243F_6A88_85A3_08D3 ^ (len as u64).wrapping_mul(HASH_K);
+    if len == 8 {
+        // A whole chunk, then an empty tail.
+        hash_finish((h.rotate_left(23) ^ x).wrapping_mul(HASH_K), 0)
+    } else {
+        hash_finish(h, x)
+    }
+}
+
+#[inline]
+fn hash_finish(mut h: u64, tail: u64) -> u64 {
+    h = (h.rotate_left(23) ^ tail).wrapping_mul(HASH_K);
+    h ^= h >> 32;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 29)
 }
 
 /// A fast 64-bit hash of a string (not keyed; for in-memory tables and run files, not for
@@ -415,6 +598,30 @@ mod tests {
             let mut got = Vec::new();
             for_each_word(&text, |w| got.push(w.to_owned()));
             prop_assert_eq!(got, words(&text).map(str::to_owned).collect::<Vec<_>>());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn line_spans_are_python_splitlines(text in "([a-z \t\r\n\x0b\x0c\x1c-\x1f\u{85}\u{2028}\u{2029}\u{e9}\u{2026}]|\\PC){0,60}") {
+            let mut spans = Vec::new();
+            py_line_spans(&text, &mut spans);
+            let got: Vec<&str> = spans.iter().map(|&(a, b)| &text[a as usize..b as usize]).collect();
+            prop_assert_eq!(got, crate::filter::py_lines(&text).collect::<Vec<_>>());
+        }
+
+        #[test]
+        fn word_facts_match_their_definitions(text in "([a-zA-Z0-9 .,'#@\x7f-]|\\PC){0,40}", a in 0usize..40, b in 0usize..40) {
+            let (a, b) = (a.min(b).min(text.len()), a.max(b).min(text.len()));
+            prop_assume!(text.is_char_boundary(a) && text.is_char_boundary(b));
+            let w = &text[a..b];
+            let f = word_facts(text.as_bytes(), a, b);
+            prop_assert_eq!(f.hash, hash_bytes(w.as_bytes()));
+            prop_assert_eq!(f.chars as usize, w.chars().count());
+            prop_assert_eq!(f.ascii, w.is_ascii());
+            prop_assert_eq!(f.ascii_letter, w.is_ascii() && w.bytes().any(|c| c.is_ascii_alphabetic()));
+            prop_assert_eq!(f.ascii_alnum, w.is_ascii() && w.bytes().any(|c| c.is_ascii_alphanumeric()));
+            prop_assert_eq!(char_count(w), w.bytes().filter(|&c| (c & 0xC0) != 0x80).count());
         }
     }
 

@@ -131,8 +131,20 @@ impl Specials {
     }
 }
 
+/// The pieces of exception `s`, if it is one. Inlined: the filter rules out almost every
+/// chunk, and only the rest pay for a call and a hash lookup.
+#[inline]
 fn special(s: &str) -> Option<&'static [u8]> {
-    SPECIALS.get(s).map(|sp| sp.pieces.as_slice())
+    if SPECIALS.maybe(s) {
+        lookup_special(s)
+    } else {
+        None
+    }
+}
+
+#[inline(never)]
+fn lookup_special(s: &str) -> Option<&'static [u8]> {
+    SPECIALS.map.get(s).map(|sp| sp.pieces.as_slice())
 }
 
 /// Python's `str.isspace`: Unicode whitespace plus the ASCII separators `\x1c`–`\x1f`.
@@ -658,6 +670,48 @@ static CLASS: [u8; 256] = {
     t
 };
 
+/// The length of the run of printable ASCII bytes (`!` to DEL) that starts eight bytes
+/// `x` (little-endian), and the classes (`LETTER`, `DIGIT`, `OTHER`) of the bytes in it, as
+/// [`CLASS`] gives them; computed on the eight bytes at once.
+#[inline]
+fn printable_ascii_run(x: u64) -> (u8, usize) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    // High bit of each byte at or above 0x80 or below 0x21. The subtraction's borrow can
+    // mark a byte above one that is really below 0x21, never one before it, so the lowest
+    // mark is exact.
+    let stop = (x & HIGH) | (x.wrapping_sub(ONES * 0x21) & !x & HIGH);
+    let len = if stop == 0 {
+        8
+    } else {
+        (stop.trailing_zeros() / 8) as usize
+    };
+    if len == 0 {
+        return (0, 0);
+    }
+    let keep = if len == 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * len)) - 1
+    };
+    let x = x & keep;
+    // High bit of each byte in `lo..=hi` (bytes below 0x80, so no carry between bytes);
+    // the zeroed bytes past the run are in no range.
+    let range = |x: u64, lo: u8, hi: u8| {
+        let ge = x.wrapping_add(ONES * u64::from(0x80 - lo));
+        let gt = x.wrapping_add(ONES * u64::from(0x7f - hi));
+        ge & !gt & HIGH
+    };
+    // Setting bit 0x20 folds `A-Z` onto `a-z`.
+    let letters = range(x | (ONES * 0x20), b'a', b'z');
+    let digits = range(x, b'0', b'9');
+    let others = keep & HIGH & !letters & !digits;
+    let classes = if letters != 0 { LETTER } else { 0 }
+        | if digits != 0 { DIGIT } else { 0 }
+        | if others != 0 { OTHER } else { 0 };
+    (classes, len)
+}
+
 /// What a tokenizer run produces, token by token.
 pub trait Sink {
     /// A word or punctuation token at `span`.
@@ -724,6 +778,19 @@ impl Tokenizer {
             let start = i;
             let mut seen = 0u8;
             while i < bytes.len() {
+                // Printable ASCII eight bytes at a time (most of a usual word), then the
+                // byte or character that stopped it by the table.
+                while i + 8 <= bytes.len() {
+                    let (classes, len) = printable_ascii_run(super::load8(bytes, i));
+                    seen |= classes;
+                    i += len;
+                    if len < 8 {
+                        break;
+                    }
+                }
+                if i >= bytes.len() {
+                    break;
+                }
                 let class = CLASS[usize::from(bytes[i])];
                 if class == SPACE {
                     break;
@@ -1137,6 +1204,24 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(toks(text), *want, "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn printable_runs_agree_with_the_table(x: u64) {
+            let bytes = x.to_le_bytes();
+            let len = bytes.iter().position(|&b| !(0x21..0x80).contains(&b)).unwrap_or(8);
+            let classes = bytes[..len].iter().fold(0, |acc, &b| acc | CLASS[usize::from(b)]);
+            proptest::prop_assert_eq!(printable_ascii_run(x), (classes, len));
+        }
+
+        #[test]
+        fn printable_runs_of_text(s in "[ -~]{8}") {
+            let x = super::super::load8(s.as_bytes(), 0);
+            let len = s.bytes().position(|b| b == b' ').unwrap_or(8);
+            let classes = s.bytes().take(len).fold(0, |acc, b| acc | CLASS[usize::from(b)]);
+            proptest::prop_assert_eq!(printable_ascii_run(x), (classes, len));
         }
     }
 
