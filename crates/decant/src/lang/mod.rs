@@ -184,12 +184,13 @@ impl LanguageModel {
         &self.languages
     }
 
+    /// The entries of the n-gram with hash `h`, whose home slot holds `home`.
     #[inline]
-    fn get(&self, h: u64) -> Option<&[u16]> {
+    fn get_from(&self, h: u64, home: u64) -> Option<&[u16]> {
         #[allow(clippy::cast_possible_truncation)]
         let mut slot = (h as usize) & self.mask;
+        let mut w = home;
         loop {
-            let w = self.slots[slot];
             if w == 0 {
                 return None;
             }
@@ -201,6 +202,7 @@ impl LanguageModel {
                 return Some(&self.entries[start..start + len]);
             }
             slot = (slot + 1) & self.mask;
+            w = self.slots[slot];
         }
     }
 
@@ -270,11 +272,20 @@ impl LanguageModel {
                 h = mix(h, word[end - k]);
                 hashes[k + 1] = h;
             }
+            // Every order's home slot is read first: the loads are independent, so their
+            // cache misses overlap instead of following one another.
+            let mut home = [0u64; MAX_ORDER + 1];
+            for n in 1..=top {
+                #[allow(clippy::cast_possible_truncation)]
+                let slot = (hashes[n] as usize) & self.mask;
+                home[n] = self.slots[slot];
+            }
+
             // Lowest order first, so each language ends with its longest n-gram's value.
             #[allow(clippy::cast_possible_truncation)]
             let mut v = [floor + backoff * top as u16; LANES];
             for (n, &h) in hashes.iter().enumerate().take(top + 1).skip(1) {
-                let Some(list) = self.get(h) else {
+                let Some(list) = self.get_from(h, home[n]) else {
                     // No language has this n-gram, so none has a longer one ending here
                     // (pruning keeps an n-gram's suffixes in nearly every case).
                     if n >= 3 {
