@@ -759,6 +759,9 @@ pub struct SavedPlan {
     pub version: String,
     /// The effective config (TOML).
     pub config: String,
+    /// The filter step's rules as resolved (every rule and setting), so that a preset whose
+    /// meaning changed between decant versions is not resumed as the same run.
+    pub rules: Option<String>,
     /// The shards.
     pub shards: Vec<Shard>,
 }
@@ -898,6 +901,7 @@ pub fn run(
     let saved = SavedPlan {
         version: env!("CARGO_PKG_VERSION").into(),
         config: plan.config.to_toml(),
+        rules: plan.filters.as_ref().map(FilterConfig::to_toml),
         shards: shards.clone(),
     };
     match SavedPlan::load(layout) {

@@ -3,8 +3,10 @@
 //! `lid.176` model, here with decant's embedded model ([`crate::lang`], 75 languages, no
 //! download).
 //!
-//! Every document it sees gets `metadata.language` (the most likely language, ISO 639-1) and
-//! `metadata.language_score` (its probability) in the output, as datatrove sets them.
+//! Every document with letters that it sees gets `metadata.language` (the most likely
+//! language, ISO 639-1) and `metadata.language_score` (its probability) in JSONL and Parquet
+//! output, as datatrove sets them (text output has no metadata; rejects records carry the
+//! wanted-language probability as `value`).
 //!
 //! | reason | measured | default |
 //! |---|---|---|
@@ -19,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use super::Doc;
 use crate::step::{measured, Filter, Rejection, Verdict};
 
-/// Settings of the language filter (datatrove's defaults).
+/// Settings of the language filter. The defaults are FineWeb's (datatrove's own default
+/// keeps any language; its empty list keeps nothing, decant's keeps any language).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LanguageFilter {
@@ -41,8 +44,15 @@ impl Default for LanguageFilter {
 const STEP: &str = "language";
 
 impl LanguageFilter {
-    /// Checks that every wanted language is one the model knows.
+    /// Checks that every wanted language is one the model knows and that the threshold is a
+    /// number.
     pub fn validate(&self) -> Result<(), String> {
+        if !self.language_threshold.is_finite() {
+            return Err(format!(
+                "[language] language_threshold must be a number, not {}",
+                self.language_threshold
+            ));
+        }
         let model = crate::lang::model();
         for code in &self.languages {
             if model.index_of(code).is_none() {

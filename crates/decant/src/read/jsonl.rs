@@ -32,70 +32,89 @@ impl Record {
     }
 }
 
-/// `line` (one JSON object) with `fields` set in its `metadata` object: added at the end of
-/// an existing object when none of them is there yet, the object rewritten (keys sorted) when
-/// one is, a `metadata` object appended to the record when it has none. Every other byte stays
-/// as it was. A record whose `metadata` is not an object is returned unchanged.
+/// The members of a JSON object with their values' raw text (which borrows from the input,
+/// so its position is known). A repeated key keeps its last value, as readers of JSON do.
+fn raw_members(object: &str) -> Option<std::collections::HashMap<String, &RawValue>> {
+    serde_json::from_str(object).ok()
+}
+
+/// Byte offset of `part` (a slice of `whole`) in `whole`.
+fn offset(whole: &str, part: &str) -> usize {
+    part.as_ptr() as usize - whole.as_ptr() as usize
+}
+
+/// `line` (one JSON object) with `fields` set in its `metadata` object. Every other byte
+/// stays as it was: a field the object already has gets its value replaced in place, the
+/// others are added at the end of the object; a `metadata` that is `null` becomes an object;
+/// a record without `metadata` gets one at its end. A line that is not an object, or whose
+/// `metadata` is neither an object nor `null`, is returned unchanged.
 pub fn with_metadata(line: &str, fields: &[(&'static str, serde_json::Value)]) -> String {
-    #[derive(serde::Deserialize)]
-    struct Probe<'a> {
-        #[serde(borrow)]
-        metadata: Option<&'a RawValue>,
-    }
     if fields.is_empty() {
         return line.to_owned();
     }
-    let mut new_fields = serde_json::Map::new();
-    for (k, v) in fields {
-        new_fields.insert((*k).to_owned(), v.clone());
-    }
-    let members = |map: &serde_json::Map<String, serde_json::Value>| {
-        let s = serde_json::to_string(map).expect("maps serialize");
-        s[1..s.len() - 1].to_owned()
+    let json = |v: &serde_json::Value| serde_json::to_string(v).expect("values serialize");
+    let key = |k: &str| serde_json::to_string(k).expect("strings serialize");
+    let all_members = || {
+        fields
+            .iter()
+            .map(|(k, v)| format!("{}:{}", key(k), json(v)))
+            .collect::<Vec<_>>()
+            .join(",")
     };
-    let Ok(probe) = serde_json::from_str::<Probe>(line) else {
+    let Some(record) = raw_members(line) else {
         return line.to_owned();
     };
-    match probe.metadata {
-        None => {
-            let Some(close) = line.rfind('}') else {
-                return line.to_owned();
-            };
-            let empty = line[..close].trim_end().ends_with('{');
-            format!(
-                "{}{}\"metadata\":{{{}}}{}",
-                &line[..close],
-                if empty { "" } else { "," },
-                members(&new_fields),
-                &line[close..]
-            )
+    let Some(meta) = record.get("metadata") else {
+        let Some(close) = line.rfind('}') else {
+            return line.to_owned();
+        };
+        let empty = line[..close].trim_end().ends_with('{');
+        return format!(
+            "{}{}\"metadata\":{{{}}}{}",
+            &line[..close],
+            if empty { "" } else { "," },
+            all_members(),
+            &line[close..]
+        );
+    };
+    let value = meta.get();
+    let start = offset(line, value);
+    let end = start + value.len();
+    let object = if value == "null" {
+        format!("{{{}}}", all_members())
+    } else {
+        let Some(members) = value.starts_with('{').then(|| raw_members(value)).flatten() else {
+            return line.to_owned();
+        };
+        // Replace existing values in place (last in the text first, so offsets hold), then
+        // append the new members before the closing brace.
+        let mut replace: Vec<(usize, usize, String)> = Vec::new();
+        let mut append: Vec<String> = Vec::new();
+        for (k, v) in fields {
+            match members.get(*k) {
+                Some(old) => {
+                    let at = offset(value, old.get());
+                    replace.push((at, at + old.get().len(), json(v)));
+                }
+                None => append.push(format!("{}:{}", key(k), json(v))),
+            }
         }
-        Some(raw) => {
-            let value = raw.get();
-            let start = value.as_ptr() as usize - line.as_ptr() as usize;
-            let end = start + value.len();
-            let Ok(mut map) =
-                serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(value)
-            else {
-                return line.to_owned();
-            };
-            let object = if map.is_empty() {
-                format!("{{{}}}", members(&new_fields))
-            } else if new_fields.keys().any(|k| map.contains_key(k)) {
-                map.extend(new_fields);
-                serde_json::to_string(&map).expect("maps serialize")
-            } else {
-                let close = value.rfind('}').expect("an object ends with }");
-                format!(
-                    "{},{}{}",
-                    &value[..close],
-                    members(&new_fields),
-                    &value[close..]
-                )
-            };
-            format!("{}{object}{}", &line[..start], &line[end..])
+        replace.sort_by_key(|r| std::cmp::Reverse(r.0));
+        let mut object = value.to_owned();
+        for (a, b, new) in replace {
+            object.replace_range(a..b, &new);
         }
-    }
+        if !append.is_empty() {
+            let close = object.rfind('}').expect("an object ends with }");
+            let empty = members.is_empty();
+            object.insert_str(
+                close,
+                &format!("{}{}", if empty { "" } else { "," }, append.join(",")),
+            );
+        }
+        object
+    };
+    format!("{}{object}{}", &line[..start], &line[end..])
 }
 
 #[derive(Default)]
@@ -292,9 +311,19 @@ mod tests {
             with_metadata(r#"{"text":"a","metadata": {} }"#, &f),
             r#"{"text":"a","metadata": {"language":"en","language_score":0.93} }"#
         );
+        // Values already there are replaced in place; nothing else changes, not even the
+        // spelling of numbers and escapes.
         assert_eq!(
-            with_metadata(r#"{"text":"a","metadata":{"z":1,"language":"fr"}}"#, &f),
-            r#"{"text":"a","metadata":{"language":"en","language_score":0.93,"z":1}}"#
+            with_metadata(
+                r#"{"text":"a","metadata":{"n":12345678901234567890123,"language":"fr","s":"caf\u00e9","e":1e3}}"#,
+                &f
+            ),
+            r#"{"text":"a","metadata":{"n":12345678901234567890123,"language":"en","s":"caf\u00e9","e":1e3,"language_score":0.93}}"#
+        );
+        // A null metadata becomes an object (never a second "metadata" key).
+        assert_eq!(
+            with_metadata(r#"{"text":"a","metadata":null,"id":2}"#, &f),
+            r#"{"text":"a","metadata":{"language":"en","language_score":0.93},"id":2}"#
         );
         let odd = r#"{"text":"a","metadata":"none"}"#;
         assert_eq!(with_metadata(odd, &f), odd);
