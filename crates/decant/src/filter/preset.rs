@@ -263,7 +263,9 @@ impl FilterConfig {
         };
         let Some(file) = file else { return Ok(base) };
         let cfg = Self::overlaid(base, file)?;
-        cfg.language.validate().map_err(Error::Config)?;
+        if cfg.steps.contains(&RuleName::Language) {
+            cfg.language.validate().map_err(Error::Config)?;
+        }
         let mut stops = cfg.gopher_quality.stop_words.clone();
         stops.sort();
         stops.dedup();
