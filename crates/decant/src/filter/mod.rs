@@ -188,61 +188,12 @@ impl Scratch {
 /// Python's `str.splitlines()`: lines end at `\n`, `\r`, `\r\n`, `\v`, `\f`, `\x1c`–`\x1e`,
 /// `\x85`, U+2028 and U+2029; a final terminator does not start an empty line.
 pub fn py_lines(text: &str) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let bytes = rest.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            // Skip quickly over bytes that cannot start a line break.
-            while i < bytes.len() && !MAY_BREAK[usize::from(bytes[i])] {
-                i += 1;
-            }
-            if i == bytes.len() {
-                break;
-            }
-            let b = bytes[i];
-            let term = match b {
-                b'\n' | 0x0b | 0x0c | 0x1c..=0x1e => Some(1),
-                b'\r' => Some(if bytes.get(i + 1) == Some(&b'\n') {
-                    2
-                } else {
-                    1
-                }),
-                0xc2 if bytes.get(i + 1) == Some(&0x85) => Some(2),
-                0xe2 if bytes.get(i + 1) == Some(&0x80)
-                    && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) =>
-                {
-                    Some(3)
-                }
-                _ => None,
-            };
-            if let Some(n) = term {
-                let line = &rest[..i];
-                rest = &rest[i + n..];
-                return Some(line);
-            }
-            i += 1;
-        }
-        let line = rest;
-        rest = "";
-        Some(line)
-    })
+    let mut spans = Vec::new();
+    crate::text::py_line_spans(text, &mut spans);
+    spans
+        .into_iter()
+        .map(move |(a, b)| &text[a as usize..b as usize])
 }
-
-/// Bytes that may start a `str.splitlines()` line break.
-static MAY_BREAK: [bool; 256] = {
-    let mut t = [false; 256];
-    let bytes: [u8; 9] = [b'\n', 0x0b, 0x0c, b'\r', 0x1c, 0x1d, 0x1e, 0xc2, 0xe2];
-    let mut k = 0;
-    while k < bytes.len() {
-        t[bytes[k] as usize] = true;
-        k += 1;
-    }
-    t
-};
 
 /// Python's `str.strip()` (whitespace as `str.isspace` defines it).
 pub fn py_strip(s: &str) -> &str {
