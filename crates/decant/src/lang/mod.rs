@@ -439,13 +439,13 @@ impl State {
         let chunk = &self.chunk[..n];
         let min = *chunk.iter().min().expect("at least one language");
         let scale = TEMPERATURE / (SCALE * f64::from(self.chunk_letters));
-        let weights: Vec<f64> = chunk
-            .iter()
-            .map(|&c| (-f64::from(c - min) * scale).exp())
-            .collect();
-        let z: f64 = weights.iter().sum();
+        let mut weights = [0.0f64; LANES];
+        for (w, &c) in weights.iter_mut().zip(chunk) {
+            *w = (-f64::from(c - min) * scale).exp();
+        }
+        let z: f64 = weights[..n].iter().sum();
         let letters = f64::from(self.chunk_letters);
-        for (p, w) in self.probability.iter_mut().zip(&weights) {
+        for (p, w) in self.probability.iter_mut().zip(&weights[..n]) {
             *p += letters * w / z;
         }
         self.letters += self.chunk_letters;
