@@ -67,6 +67,12 @@ pub fn trace<R>(f: impl FnOnce() -> R) -> (R, Vec<Measure>) {
     (r, measures)
 }
 
+/// Whether rule measurements are being recorded on this thread ([`trace`]): a rule may stop
+/// measuring once its decision is known only when they are not.
+pub(crate) fn tracing() -> bool {
+    TRACE.with(|t| t.borrow().is_some())
+}
+
 /// A rule's check: returns `fails`, and records the measurement while tracing.
 #[inline]
 pub(crate) fn measured(

@@ -90,6 +90,10 @@ impl Filter for GopherQuality {
         let (mut n_content, mut content_chars, mut n_alpha) = (0usize, 0usize, 0usize);
         let stops = StopWords::new(&self.stop_words);
         let mut stop_seen = 0u64; // bit i: stop word i present
+                                  // Stop words are looked up until enough are present (the rule passes whatever
+                                  // follows), or to the end while `explain` records the exact count.
+        let all_stops = crate::step::tracing();
+        let mut stops_wanted = self.min_stop_words > 0;
         for (w, f) in words.iter().zip(facts) {
             let (content, alpha) = if f.ascii {
                 // A word holds no whitespace, so an ASCII one has a character outside
@@ -107,8 +111,9 @@ impl Filter for GopherQuality {
                 content_chars += f.chars as usize;
             }
             n_alpha += usize::from(alpha);
-            if self.min_stop_words > 0 {
+            if stops_wanted {
                 stop_seen |= stops.bit(f.hash, w.text(text));
+                stops_wanted = all_stops || (stop_seen.count_ones() as usize) < self.min_stop_words;
             }
         }
         if self.min_doc_words > 0
@@ -428,6 +433,19 @@ mod tests {
         };
         let r = check(&twice, PROSE.replace(" and ", " or ").as_str()).unwrap();
         assert_eq!((r.0.as_str(), r.1), ("gopher_enough_stop_words", 1.0));
+
+        // A kept text's stop words are counted in full while `explain` traces the rules
+        // (PROSE has "the", "be", "to", "of", "and", "that", "have" and "with"), although
+        // the rule knows its answer after two.
+        let (verdict, measures) = crate::step::trace(|| {
+            GopherQuality::default().check(&mut Doc::new(PROSE, &mut Scratch::default()))
+        });
+        assert!(matches!(verdict, Verdict::Keep));
+        let stop = measures
+            .iter()
+            .find(|m| m.rule == "gopher_enough_stop_words")
+            .expect("stop words measured");
+        assert_eq!((stop.value, stop.fails), (8.0, false));
 
         let no_stop = "Apples grow quickly during warm summers while farmers watch. ".repeat(6);
         let r = check(&GopherQuality::default(), &no_stop).unwrap();
