@@ -30,6 +30,10 @@ pub struct Explanation {
     pub repair: Option<Vec<Edit>>,
     /// Each quality step, in order.
     pub filters: Vec<StepTrace>,
+    /// Fields the quality steps measured for the record's `metadata` (the detected language
+    /// and its score), whether the document was kept or dropped.
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
     /// What dedup decided, if the pipeline dedups and the document reached it.
     pub dedup: Option<DedupTrace>,
     /// Where it ended up.
@@ -119,11 +123,18 @@ pub fn explain(layout: &Layout, id: &str) -> Result<Option<Explanation>> {
         edits
     });
     let mut filters = Vec::new();
+    let mut metadata = serde_json::Map::new();
     let mut fate = None;
     if let Some(f) = &plan.filters {
         let built = f.build();
         let (outcome, measures) =
             crate::step::trace(|| built.judge(&text, &mut crate::filter::Scratch::default()));
+        metadata.extend(
+            outcome
+                .metadata
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), v.clone())),
+        );
         let mut reached = true;
         for name in built.names() {
             let removed: Vec<RemovedLine> = outcome
@@ -216,6 +227,7 @@ pub fn explain(layout: &Layout, id: &str) -> Result<Option<Explanation>> {
         chars_in: doc.text.chars().count(),
         repair,
         filters,
+        metadata,
         dedup,
         fate,
     }))
@@ -303,6 +315,14 @@ impl fmt::Display for Explanation {
                     clip(&l.text, 60)
                 )?;
             }
+        }
+        if !self.metadata.is_empty() {
+            let fields: Vec<String> = self
+                .metadata
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
+            writeln!(f, "  {:<18} {}", "metadata", fields.join(", "))?;
         }
         if let Some(d) = &self.dedup {
             match &d.record {

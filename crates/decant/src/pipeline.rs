@@ -131,8 +131,24 @@ struct RejectRecord<'a> {
     estimated_jaccard: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     jaccard: Option<f64>,
+    /// What the filters measured for the record's `metadata` before it was dropped (the
+    /// detected language and its score), so a dropped page says what it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<&'a str>,
+}
+
+/// The filters' metadata fields as a JSON object, or `None` when they set none.
+fn metadata_object(
+    fields: &[(&'static str, serde_json::Value)],
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    (!fields.is_empty()).then(|| {
+        fields
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), v.clone()))
+            .collect()
+    })
 }
 
 enum Processed {
@@ -587,6 +603,7 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                                 cluster: Some(d.cluster),
                                 estimated_jaccard: Some(d.estimated_jaccard),
                                 jaccard: d.jaccard,
+                                metadata: metadata_object(&outcome.metadata),
                                 text: job
                                     .rejects_with_text
                                     .then_some(final_text.unwrap_or(&doc.text)),
@@ -610,6 +627,7 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                                 cluster: None,
                                 estimated_jaccard: None,
                                 jaccard: None,
+                                metadata: metadata_object(&outcome.metadata),
                                 text: job
                                     .rejects_with_text
                                     .then(|| repaired.as_deref().unwrap_or(&doc.text)),

@@ -64,6 +64,11 @@ fn example_with_the_fineweb_preset() {
     // The language step's measurement: the German article's English probability.
     assert!(rejects[6]["value"].as_f64().unwrap() < 0.01);
     assert_eq!(rejects[6]["threshold"], 0.65);
+    // The rejects record says what the page was.
+    assert_eq!(rejects[6]["metadata"]["language"], "de");
+    assert!(rejects[6]["metadata"]["language_score"].as_f64().unwrap() > 0.9);
+    // Pages dropped after the language step carry its measurement too.
+    assert_eq!(rejects[0]["metadata"]["language"], "en");
     // Kept documents carry the detected language, as FineWeb's do.
     assert_eq!(kept[0]["metadata"]["language"], "en");
     assert!(kept[0]["metadata"]["language_score"].as_f64().unwrap() > 0.9);

@@ -627,6 +627,18 @@ fn explains_dropped_documents(out: &std::path::Path) {
     assert_eq!(measures[0]["rule"], "language_score");
     assert_eq!(measures[0]["fails"], true);
     assert!(measures[0]["value"].as_f64().unwrap() < 0.01);
+    // What the language step detected, though it dropped the page.
+    assert_eq!(e["metadata"]["language"], "de", "{e}");
+    assert!(
+        e["metadata"]["language_score"].as_f64().unwrap() > 0.9,
+        "{e}"
+    );
+    let o = run(decant(&["explain", path_str(out), "de-1"]));
+    let shown = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        shown.contains("metadata           language = \"de\""),
+        "{shown}"
+    );
     // One dropped by a later step: each earlier step's rules, all passed, then the one that
     // dropped it, and the steps it never reached.
     let o = run(decant(&["explain", path_str(out), "tram-depot", "--json"]));
