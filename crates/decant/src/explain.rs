@@ -317,12 +317,7 @@ impl fmt::Display for Explanation {
             }
         }
         if !self.metadata.is_empty() {
-            let fields: Vec<String> = self
-                .metadata
-                .iter()
-                .map(|(k, v)| format!("{k} = {v}"))
-                .collect();
-            writeln!(f, "  {:<18} {}", "metadata", fields.join(", "))?;
+            writeln!(f, "  {:<18} {}", "metadata", fields(&self.metadata))?;
         }
         if let Some(d) = &self.dedup {
             match &d.record {
@@ -365,6 +360,12 @@ impl fmt::Display for Explanation {
         }
         writeln!(f, "  {:<18} {}", "fate", self.fate)
     }
+}
+
+/// `key = value` pairs, comma-separated.
+fn fields(map: &serde_json::Map<String, serde_json::Value>) -> String {
+    let pairs: Vec<String> = map.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+    pairs.join(", ")
 }
 
 fn clip(s: &str, n: usize) -> String {
