@@ -255,36 +255,9 @@ fn find_json_line(
     Ok(None)
 }
 
-impl fmt::Display for Explanation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "document {}", self.id)?;
-        writeln!(
-            f,
-            "  {:<18} {}:{} (shard {}), {} characters",
-            "from", self.file, self.line, self.shard, self.chars_in
-        )?;
-        if let Some(edits) = &self.repair {
-            if edits.is_empty() {
-                writeln!(f, "  {:<18} nothing to repair", "repair")?;
-            }
-            for e in edits {
-                let first = e.text.lines().next().unwrap_or("");
-                writeln!(
-                    f,
-                    "  {:<18} lines {}-{} {}: {:?}{}",
-                    "repair",
-                    e.lines[0],
-                    e.lines[1],
-                    e.reason.name(),
-                    clip(first, 70),
-                    if e.text.lines().count() > 1 {
-                        " ..."
-                    } else {
-                        ""
-                    }
-                )?;
-            }
-        }
+impl Explanation {
+    /// Each quality step's verdict, measures and removed lines.
+    fn fmt_filters(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for s in &self.filters {
             match &s.rejection {
                 Some(r) => writeln!(
@@ -316,6 +289,41 @@ impl fmt::Display for Explanation {
                 )?;
             }
         }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "document {}", self.id)?;
+        writeln!(
+            f,
+            "  {:<18} {}:{} (shard {}), {} characters",
+            "from", self.file, self.line, self.shard, self.chars_in
+        )?;
+        if let Some(edits) = &self.repair {
+            if edits.is_empty() {
+                writeln!(f, "  {:<18} nothing to repair", "repair")?;
+            }
+            for e in edits {
+                let first = e.text.lines().next().unwrap_or("");
+                writeln!(
+                    f,
+                    "  {:<18} lines {}-{} {}: {:?}{}",
+                    "repair",
+                    e.lines[0],
+                    e.lines[1],
+                    e.reason.name(),
+                    clip(first, 70),
+                    if e.text.lines().count() > 1 {
+                        " ..."
+                    } else {
+                        ""
+                    }
+                )?;
+            }
+        }
+        self.fmt_filters(f)?;
         if !self.metadata.is_empty() {
             writeln!(f, "  {:<18} {}", "metadata", fields(&self.metadata))?;
         }
