@@ -27,7 +27,7 @@ struct Case {
 }
 
 fn cases(path: &std::path::Path) -> Vec<Case> {
-    let file = std::fs::File::open(&path)
+    let file = std::fs::File::open(path)
         .unwrap_or_else(|e| panic!("{}: {e} (the shared test data)", path.display()));
     BufReader::new(flate2::read::GzDecoder::new(file))
         .lines()
