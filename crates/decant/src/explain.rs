@@ -36,6 +36,10 @@ pub struct Explanation {
     pub metadata: serde_json::Map<String, serde_json::Value>,
     /// What dedup decided, if the pipeline dedups and the document reached it.
     pub dedup: Option<DedupTrace>,
+    /// The paragraphs paragraph dedup removed from the kept document (each with its reason,
+    /// line, text, the document that has it first and how many have it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paragraphs: Vec<serde_json::Value>,
     /// Where it ended up.
     pub fate: String,
 }
@@ -218,6 +222,20 @@ pub fn explain(layout: &Layout, id: &str) -> Result<Option<Explanation>> {
             cluster,
         });
     }
+    let mut paragraphs = Vec::new();
+    if plan.paragraphs.is_some() && fate.is_none() {
+        let (file, line) = (doc.origin.file.to_string(), doc.origin.line);
+        let record = find_json_line(&layout.rejects(&shard, "paragraphs"), |v| {
+            v.get("id").and_then(serde_json::Value::as_str) == Some(id)
+                && v.get("file").and_then(serde_json::Value::as_str) == Some(file.as_str())
+                && v.get("line").and_then(serde_json::Value::as_u64) == Some(line)
+        })?;
+        if let Some(serde_json::Value::Array(list)) =
+            record.and_then(|mut r| r.get_mut("paragraphs").map(serde_json::Value::take))
+        {
+            paragraphs = list;
+        }
+    }
     let fate = fate.unwrap_or_else(|| format!("kept, in data/{shard}.{}", plan.extension));
     Ok(Some(Explanation {
         id: doc.id.clone(),
@@ -229,6 +247,7 @@ pub fn explain(layout: &Layout, id: &str) -> Result<Option<Explanation>> {
         filters,
         metadata,
         dedup,
+        paragraphs,
         fate,
     }))
 }
@@ -365,6 +384,20 @@ impl fmt::Display for Explanation {
                     members.join(", ")
                 )?;
             }
+        }
+        for p in &self.paragraphs {
+            let text = p.get("text").and_then(|v| v.as_str()).unwrap_or("");
+            writeln!(
+                f,
+                "  {:<18} removed line {} ({}, in {} documents, first in {}): {:?}",
+                "paragraph dedup",
+                p.pointer("/lines/0")
+                    .map_or("?".into(), ToString::to_string),
+                p.get("reason").and_then(|v| v.as_str()).unwrap_or("?"),
+                p.get("documents").map_or("?".into(), ToString::to_string),
+                p.get("first_seen").and_then(|v| v.as_str()).unwrap_or("?"),
+                clip(text, 60)
+            )?;
         }
         writeln!(f, "  {:<18} {}", "fate", self.fate)
     }

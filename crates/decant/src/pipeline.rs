@@ -59,6 +59,9 @@ pub struct Job {
     /// Paragraphs to remove because earlier documents have them (paragraph dedup's plan);
     /// applied after repair and before the filters.
     pub paragraphs: Option<std::sync::Arc<crate::dedup::paragraph::ParagraphPlan>>,
+    /// Where the paragraphs paragraph dedup removed from kept documents are listed, one
+    /// record per edited document (created only if needed).
+    pub paragraph_removals: Option<PathBuf>,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
 }
@@ -111,6 +114,15 @@ struct LogRecord<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     duplicate: Option<&'a crate::dedup::Removal>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    paragraphs: &'a [crate::dedup::paragraph::ParagraphEdit],
+}
+
+/// The paragraphs paragraph dedup removed from one kept document.
+#[derive(Serialize)]
+struct ParagraphRecord<'a> {
+    id: &'a str,
+    file: &'a str,
+    line: u64,
     paragraphs: &'a [crate::dedup::paragraph::ParagraphEdit],
 }
 
@@ -338,11 +350,7 @@ impl Writer<'_> {
             }
             (None, _) => {
                 let mut record = serde_json::json!({ job.fields.id.as_str(): doc.id, job.fields.text.as_str(): text });
-                if !metadata.is_empty() {
-                    let fields: serde_json::Map<String, serde_json::Value> = metadata
-                        .iter()
-                        .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                        .collect();
+                if let Some(fields) = metadata_object(metadata) {
                     record["metadata"] = fields.into();
                 }
                 out.write_json(&record)?;
@@ -439,6 +447,7 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
     let mut log = job.log.as_deref().map(Output::create).transpose()?;
     let mut errors = LazyJsonl::new(job.errors.clone());
     let mut rejects = job.rejects.clone().map(LazyJsonl::new);
+    let mut paragraph_removals = job.paragraph_removals.clone().map(LazyJsonl::new);
     let mut summary = Summary::default();
 
     // Three stages overlap: a reader thread, a processing thread that runs each batch on
@@ -640,6 +649,16 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                             for e in &paragraph_edits {
                                 *summary.lines_removed.entry(e.reason).or_default() += 1;
                             }
+                            if let (Some(out), false) =
+                                (paragraph_removals.as_mut(), paragraph_edits.is_empty())
+                            {
+                                out.write(&ParagraphRecord {
+                                    id: &doc.id,
+                                    file: &doc.origin.file,
+                                    line: doc.origin.line,
+                                    paragraphs: &paragraph_edits,
+                                })?;
+                            }
                             if final_text.is_some() {
                                 summary.edited += 1;
                             } else {
@@ -699,6 +718,9 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
     errors.finish()?;
     if let Some(r) = rejects {
         r.finish()?;
+    }
+    if let Some(p) = paragraph_removals {
+        p.finish()?;
     }
     Ok(summary)
 }

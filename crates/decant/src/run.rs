@@ -9,6 +9,7 @@
 //! | `data/part-NNNNN.EXT` | kept documents of shard N (`EXT`: the output format) |
 //! | `rejects/part-NNNNN.jsonl` | documents dropped by repair's filters or the quality rules |
 //! | `rejects/part-NNNNN.dedup.jsonl` | documents removed as duplicates, with `duplicate_of` |
+//! | `rejects/part-NNNNN.paragraphs.jsonl` | paragraphs paragraph dedup removed from kept documents, per document |
 //! | `errors/part-NNNNN.jsonl` | records that could not be read, with file, line and cause |
 //! | `clusters.jsonl` | every duplicate cluster with its survivor |
 //! | `stats.json`, `report.html` | what the run did (see [`crate::report`]) |
@@ -721,7 +722,8 @@ impl Layout {
     pub fn data(&self, shard: &str, ext: &str) -> PathBuf {
         self.root.join("data").join(format!("{shard}.{ext}"))
     }
-    /// The rejects file of a shard and stage (`clean` or `dedup`).
+    /// The rejects file of a shard and stage: `clean` (rules), `dedup` (duplicates) or
+    /// `paragraphs` (paragraphs removed from kept documents).
     pub fn rejects(&self, shard: &str, stage: &str) -> PathBuf {
         let name = if stage == "clean" {
             format!("{shard}.jsonl")
@@ -1012,6 +1014,7 @@ pub fn run(
             rejects_with_text: plan.config.output.rejects_with_text,
             removals: None,
             paragraphs: None,
+            paragraph_removals: None,
             threads: per_job,
         };
         let mut obs = ShardObserver::new(observer);
@@ -1144,11 +1147,12 @@ pub fn run(
             let shard = &shards[i];
             let destination = layout.data(&shard.name, plan.extension);
             let rejects = layout.rejects(&shard.name, "dedup");
+            let paragraph_removals = layout.rejects(&shard.name, "paragraphs");
             let errors = layout
                 .state()
                 .join("write-errors")
                 .join(format!("{}.jsonl", shard.name));
-            for p in [&destination, &rejects, &errors] {
+            for p in [&destination, &rejects, &paragraph_removals, &errors] {
                 remove_if_there(p)?;
             }
             let job = Job {
@@ -1163,6 +1167,7 @@ pub fn run(
                 rejects_with_text: plan.config.output.rejects_with_text,
                 removals: Some(Arc::new(removals.for_file(i))),
                 paragraphs: paragraph_plan.as_ref().map(|p| Arc::new(p.for_file(i))),
+                paragraph_removals: Some(paragraph_removals),
                 threads: per_job,
             };
             let mut obs = ShardObserver::new(observer);

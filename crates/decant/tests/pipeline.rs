@@ -40,6 +40,7 @@ fn job(input: PathBuf, out: PathBuf, side: &str, threads: usize) -> Job {
         rejects_with_text: true,
         removals: None,
         paragraphs: None,
+        paragraph_removals: None,
         threads,
     }
 }

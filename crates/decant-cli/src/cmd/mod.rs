@@ -72,6 +72,7 @@ pub fn base_job(io: &crate::args::IoArgs) -> anyhow::Result<pipeline::Job> {
         rejects_with_text: false,
         removals: None,
         paragraphs: None,
+        paragraph_removals: None,
         threads: io.threads,
     })
 }

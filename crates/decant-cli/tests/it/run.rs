@@ -605,6 +605,57 @@ fn paragraph_dedup_removes_paragraphs_earlier_survivors_have_across_shards() {
     let dedup = &s["steps"][0];
     // From the kept documents (b4's went with b4).
     assert_eq!(dedup["lines_removed"]["duplicate_paragraph"], 2, "{dedup}");
+    lists_and_explains_removed_paragraphs(&out, &a, &para);
+}
+
+/// The paragraphs paragraph dedup removed from kept documents: each listed with its document
+/// in `rejects/`, and shown by `explain`.
+fn lists_and_explains_removed_paragraphs(
+    out: &std::path::Path,
+    first: &std::path::Path,
+    para: &dyn Fn(usize) -> String,
+) {
+    // Each removal is listed with the kept document it came from, and `explain` shows it.
+    assert!(!out.join("rejects/part-00000.paragraphs.jsonl").exists());
+    let removed =
+        json_lines(&fs::read_to_string(out.join("rejects/part-00001.paragraphs.jsonl")).unwrap());
+    let listed: Vec<(&str, &str, &str, &str)> = removed
+        .iter()
+        .map(|r| {
+            let p = &r["paragraphs"][0];
+            (
+                r["id"].as_str().unwrap(),
+                p["reason"].as_str().unwrap(),
+                p["text"].as_str().unwrap(),
+                p["first_seen"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let (p1, p2) = (para(1), para(2));
+    let (a1, a2) = (
+        format!("{}:1", path_str(first)),
+        format!("{}:2", path_str(first)),
+    );
+    assert_eq!(
+        listed,
+        [
+            ("b1", "duplicate_paragraph", p1.as_str(), a1.as_str()),
+            ("b2", "duplicate_paragraph", p2.as_str(), a2.as_str()),
+        ],
+        "{removed:?}"
+    );
+    assert!(removed
+        .iter()
+        .all(|r| r["paragraphs"].as_array().unwrap().len() == 1));
+    let shown = run(decant(&["explain", path_str(out), "b2", "--json"]));
+    let e: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(e["paragraphs"][0]["text"], p2.as_str(), "{e}");
+    let shown = run(decant(&["explain", path_str(out), "b2"]));
+    let shown = String::from_utf8(shown.stdout).unwrap();
+    assert!(
+        shown.contains("paragraph dedup    removed line 1 (duplicate_paragraph, in 2 documents"),
+        "{shown}"
+    );
 }
 
 /// `explain` on documents of the example run that rules dropped.

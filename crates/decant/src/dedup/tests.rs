@@ -258,6 +258,7 @@ fn splitting_the_input_changes_nothing_but_file_names() {
             rejects_with_text: false,
             removals: Some(Arc::new(removals)),
             paragraphs: None,
+            paragraph_removals: None,
             threads: 2,
         };
         pipeline::run(&job, &mut |_: &read::RecordError| {}).unwrap();
