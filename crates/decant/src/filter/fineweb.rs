@@ -118,7 +118,12 @@ impl Filter for FineWebQuality {
         ) {
             return drop("short_line_ratio", ratio, self.short_line_thr);
         }
-        let (_, dup_chars) = find_duplicates(lines.iter().map(|&(a, b)| &text[a..b]));
+        let (_, dup_chars) = find_duplicates(
+            text,
+            lines.iter().map(|&(a, b)| &text[a..b]),
+            lines.len(),
+            &mut doc.scratch().seen,
+        );
         let ratio = dup_chars as f64 / (doc.chars() - newlines) as f64;
         if measured(
             STEP,

@@ -322,9 +322,16 @@ impl Filter for GopherRepetition {
         }
         let len = doc.chars() as f64;
 
-        let paras: Vec<&str> = paragraphs(py_strip(text)).collect();
-        let (dups, dup_chars) = find_duplicates(paras.iter().copied());
-        let frac = dups as f64 / paras.len() as f64;
+        // Paragraphs and lines are at most one more than the newlines.
+        let max_items = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+        let mut n_paras = 0usize;
+        let (dups, dup_chars) = find_duplicates(
+            text,
+            paragraphs(py_strip(text)).inspect(|_| n_paras += 1),
+            max_items,
+            &mut doc.scratch().seen,
+        );
+        let frac = dups as f64 / n_paras as f64;
         if self.dup_para_frac > 0.0
             && measured(
                 STEP,
@@ -350,7 +357,12 @@ impl Filter for GopherRepetition {
         }
 
         let mut n_lines = 0usize;
-        let (dups, dup_chars) = find_duplicates(line_runs(text).inspect(|_| n_lines += 1));
+        let (dups, dup_chars) = find_duplicates(
+            text,
+            line_runs(text).inspect(|_| n_lines += 1),
+            max_items,
+            &mut doc.scratch().seen,
+        );
         let frac = dups as f64 / n_lines as f64;
         if self.dup_line_frac > 0.0
             && measured(

@@ -72,6 +72,8 @@ pub struct Scratch {
     pub(crate) grams: Vec<u64>,
     pub(crate) candidates: Vec<u32>,
     pub(crate) marks: Vec<bool>,
+    /// [`find_duplicates`]'s table.
+    pub(crate) seen: Vec<SeenSlot>,
     /// Metadata fields set by the filters on the current text ([`Doc::annotate`]).
     pub(crate) annotations: Vec<(&'static str, serde_json::Value)>,
 }
@@ -104,6 +106,11 @@ impl<'t, 's> Doc<'t, 's> {
     /// The text.
     pub fn text(&self) -> &'t str {
         self.text
+    }
+
+    /// The reusable buffers.
+    pub(crate) fn scratch(&mut self) -> &mut Scratch {
+        self.scratch
     }
 
     /// The length of the text in characters (Python's `len`).
@@ -227,13 +234,61 @@ pub(crate) fn is_terminal_punct(c: char) -> bool {
         .is_ok()
 }
 
+/// One slot of [`find_duplicates`]'s table: an item's hash and byte range in the text;
+/// `end == u32::MAX` marks an empty slot.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SeenSlot {
+    hash: u64,
+    start: u32,
+    end: u32,
+}
+
+const EMPTY: SeenSlot = SeenSlot {
+    hash: 0,
+    start: 0,
+    end: u32::MAX,
+};
+
 /// Counts the distinct-or-not duplicates the way datatrove's `find_duplicates` does: the
-/// number of elements already seen, and their total length in characters.
-pub(crate) fn find_duplicates<'a>(items: impl Iterator<Item = &'a str>) -> (usize, usize) {
-    let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+/// number of elements already seen, and their total length in characters. `items` are
+/// slices of `text`, at most `max_items` of them; they are compared by hash and then by
+/// their bytes, in an open-addressing table kept in `slots` from one document to the next.
+#[allow(clippy::cast_possible_truncation)] // documents are far below 4 GiB
+pub(crate) fn find_duplicates<'a>(
+    text: &'a str,
+    items: impl Iterator<Item = &'a str>,
+    max_items: usize,
+    slots: &mut Vec<SeenSlot>,
+) -> (usize, usize) {
+    let size = (2 * max_items).next_power_of_two().max(16);
+    slots.clear();
+    slots.resize(size, EMPTY);
+    let (mask, shift) = (size - 1, 64 - size.trailing_zeros());
+    let base = text.as_ptr() as usize;
+    let bytes = text.as_bytes();
     let (mut n, mut chars) = (0, 0);
     for it in items {
-        if !seen.insert(it) {
+        let hash = crate::text::hash_str(it);
+        let start = it.as_ptr() as usize - base;
+        let end = start + it.len();
+        let mut k = (hash >> shift) as usize;
+        let seen = loop {
+            let slot = slots[k];
+            if slot.end == u32::MAX {
+                slots[k] = SeenSlot {
+                    hash,
+                    start: start as u32,
+                    end: end as u32,
+                };
+                break false;
+            }
+            if slot.hash == hash && &bytes[slot.start as usize..slot.end as usize] == it.as_bytes()
+            {
+                break true;
+            }
+            k = (k + 1) & mask;
+        };
+        if seen {
             n += 1;
             chars += crate::text::char_count(it);
         }
@@ -262,9 +317,18 @@ mod tests {
 
     #[test]
     fn duplicates_count_repeats_and_their_characters() {
+        let text = "ab c ab ab   é é";
+        let items = || text.split(' ');
+        let mut slots = Vec::new();
+        // "ab" twice more (2 characters each), "" once more, "é" once more (1 character).
         assert_eq!(
-            find_duplicates(["ab", "c", "ab", "ab", ""].into_iter()),
-            (2, 4)
+            find_duplicates(text, items(), items().count(), &mut slots),
+            (4, 5)
+        );
+        // The table is reused: nothing of the last text is remembered.
+        assert_eq!(
+            find_duplicates("x", ["x"].into_iter(), 1, &mut slots),
+            (0, 0)
         );
     }
 }
