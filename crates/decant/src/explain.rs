@@ -179,13 +179,8 @@ pub fn explain(layout: &Layout, id: &str) -> Result<Option<Explanation>> {
     }
     let mut dedup = None;
     if plan.dedup.is_some() && fate.is_none() {
-        // By place too: ids need not be unique.
         let (file, line) = (doc.origin.file.to_string(), doc.origin.line);
-        let record = find_json_line(&layout.rejects(&shard, "dedup"), |v| {
-            v.get("id").and_then(serde_json::Value::as_str) == Some(id)
-                && v.get("file").and_then(serde_json::Value::as_str) == Some(file.as_str())
-                && v.get("line").and_then(serde_json::Value::as_u64) == Some(line)
-        })?;
+        let record = find_doc_record(&layout.rejects(&shard, "dedup"), id, &file, line)?;
         let cluster = match record
             .as_ref()
             .and_then(|r| r.get("cluster"))
@@ -224,12 +219,12 @@ pub fn explain(layout: &Layout, id: &str) -> Result<Option<Explanation>> {
     }
     let mut paragraphs = Vec::new();
     if plan.paragraphs.is_some() && fate.is_none() {
-        let (file, line) = (doc.origin.file.to_string(), doc.origin.line);
-        let record = find_json_line(&layout.rejects(&shard, "paragraphs"), |v| {
-            v.get("id").and_then(serde_json::Value::as_str) == Some(id)
-                && v.get("file").and_then(serde_json::Value::as_str) == Some(file.as_str())
-                && v.get("line").and_then(serde_json::Value::as_u64) == Some(line)
-        })?;
+        let record = find_doc_record(
+            &layout.rejects(&shard, "paragraphs"),
+            id,
+            &doc.origin.file,
+            doc.origin.line,
+        )?;
         if let Some(serde_json::Value::Array(list)) =
             record.and_then(|mut r| r.get_mut("paragraphs").map(serde_json::Value::take))
         {
@@ -250,6 +245,21 @@ pub fn explain(layout: &Layout, id: &str) -> Result<Option<Explanation>> {
         paragraphs,
         fate,
     }))
+}
+
+/// The record of document `id` read from `file` at `line` in the JSON lines file `path` (by
+/// place too: ids need not be unique).
+fn find_doc_record(
+    path: &Path,
+    id: &str,
+    file: &str,
+    line: u64,
+) -> Result<Option<serde_json::Value>> {
+    find_json_line(path, |v| {
+        v.get("id").and_then(serde_json::Value::as_str) == Some(id)
+            && v.get("file").and_then(serde_json::Value::as_str) == Some(file)
+            && v.get("line").and_then(serde_json::Value::as_u64) == Some(line)
+    })
 }
 
 /// The first JSON line of `path` that `pick` accepts (a missing file has none).
