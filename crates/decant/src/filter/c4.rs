@@ -191,6 +191,12 @@ impl Filter for C4Quality {
         let mut line_buf: Vec<Span> = Vec::new();
         let mut removed = Vec::new();
         let mut sentences: i64 = 0;
+        // Sentences are counted until there are enough (the rule passes whatever follows),
+        // or to the end while `explain` records the exact count.
+        let all_sentences = crate::step::tracing();
+        let count_more = |sentences: i64| {
+            self.min_num_sentences != -1 && (all_sentences || sentences < self.min_num_sentences)
+        };
         let mut lower = String::new();
         let mut verdict = None;
         for (i, &(a, b)) in lines.iter().enumerate() {
@@ -284,7 +290,7 @@ impl Filter for C4Quality {
             // The kept line's words, moved to where the line lands in the new text.
             let at = kept.len();
             if borrowed {
-                if self.min_num_sentences != -1 {
+                if count_more(sentences) {
                     sentences += as_i64(count_sentences_of(text, line_words));
                 }
                 kept_words.extend(line_words.iter().map(|w| shift(*w, start, at)));
@@ -293,7 +299,7 @@ impl Filter for C4Quality {
                 // with whitespace, which the sentencizer sees as a token of its own.
                 line_buf.clear();
                 tokenizer.run(&line, &mut line_buf);
-                if self.min_num_sentences != -1 {
+                if count_more(sentences) {
                     sentences += as_i64(count_sentences(&line, &mut tokenizer));
                 }
                 kept_words.extend(line_buf.iter().map(|w| shift(*w, 0, at)));
@@ -501,6 +507,25 @@ mod tests {
         let mut fresh = Vec::new();
         crate::text::tokens::words_into(&out, &mut fresh);
         assert_eq!(words, Some(fresh));
+    }
+
+    #[test]
+    fn sentences_are_counted_in_full_while_explain_traces() {
+        // Seven sentences: the rule knows it passes after five, but `explain` shows seven.
+        let text = "One went. Two came. Three sat.\nFour stood. Five ran.\nSix fell. Seven rose.";
+        let c4 = C4Quality {
+            filter_no_terminal_punct: false,
+            min_words_per_line: 1,
+            ..C4Quality::default()
+        };
+        let (verdict, measures) = crate::step::trace(|| run(&c4, text));
+        assert!(matches!(verdict, Verdict::Keep), "{verdict:?}");
+        let m = measures
+            .iter()
+            .find(|m| m.rule == "too_few_sentences")
+            .expect("measured");
+        assert_eq!((m.value, m.fails), (7.0, false));
+        assert!(matches!(run(&c4, text), Verdict::Keep));
     }
 
     #[test]
