@@ -68,13 +68,51 @@ pub struct Detection {
 #[derive(Debug)]
 pub struct LanguageModel {
     languages: Vec<&'static str>,
-    /// Open-addressing table: per slot, the n-gram hash's high 32 bits, the first entry (24
-    /// bits) and the entry count (8 bits); 0 is an empty slot.
+    /// Open-addressing table: per slot, the n-gram hash's high 32 bits and a 32-bit payload
+    /// (see [`TAG_ROW`] and the tags after it); 0 is an empty slot.
     slots: Vec<u64>,
     mask: usize,
-    /// Per entry: language index << 8 | quantized −ln p.
+    /// Per letter context resolved by unigrams and bigrams: each language's value
+    /// ([`value`]) of the longest of the two that it holds, [`NONE`] when it holds neither.
+    /// Row 0 is all [`NONE`].
+    rows: Vec<[u8; LANES]>,
+    /// Entries of the 3- to 5-grams too many or too large to sit in their slot: language
+    /// index << 9 | value.
     entries: Vec<u16>,
+    /// Per character below U+10000: its lowercase form, 0 when it is not a letter,
+    /// [`LOWER_SLOW`] when its lowercase form is outside the table's range.
+    lower: Box<[u16]>,
 }
+
+/// Slot payload tag (bits 30–31) of a unigram or bigram: the rest is its row in `rows`.
+const TAG_ROW: u32 = 0;
+/// Slot payload tag of a 3- to 5-gram with one entry inline (bits 0–13: language << 7 |
+/// value).
+const TAG_ONE: u32 = 1;
+/// Slot payload tag of a 3- to 5-gram with two entries inline (bits 0–13 and 14–27).
+const TAG_TWO: u32 = 2;
+/// Slot payload tag of a 3- to 5-gram whose entries are in `entries`: first entry << 8 |
+/// count.
+const TAG_SPILL: u32 = 3;
+/// An entry stored inline holds a language and a value below this.
+const INLINE_LIMIT: u16 = 1 << 7;
+
+/// The value a letter costs a language whose longest n-gram ending there has `order` letters
+/// and quantized −ln p `q`: `q` plus [`BACKOFF`] for each order below [`MAX_ORDER`]. (The cost
+/// the module doc describes counts back-off only below the longest order the word allows at
+/// that letter; the difference is the same for every language, so it never changes a
+/// probability.)
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+const fn value(order: usize, q: u16) -> u16 {
+    q + (BACKOFF * SCALE) as u16 * (MAX_ORDER - order) as u16
+}
+
+/// The value of a letter no n-gram of a language covers.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+const NONE: u8 = ((FLOOR * SCALE) as u16 + value(0, 0)) as u8;
+
+/// A lowercase-table marker: look the character up the slow way.
+const LOWER_SLOW: u16 = 0xFFFF;
 
 /// The embedded model, decompressed and indexed on first use.
 pub fn model() -> &'static LanguageModel {
@@ -106,6 +144,19 @@ fn lowercase(c: char) -> Option<char> {
     }
 }
 
+/// [`lowercase`] of every character below U+10000, as a table.
+fn lower_table() -> Box<[u16]> {
+    (0..0x1_0000u32)
+        .map(|u| match char::from_u32(u).and_then(lowercase) {
+            None => 0,
+            Some(l) => u16::try_from(u32::from(l))
+                .ok()
+                .filter(|&l| l != 0 && l != LOWER_SLOW)
+                .unwrap_or(LOWER_SLOW),
+        })
+        .collect()
+}
+
 struct Cursor<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -124,6 +175,17 @@ impl<'a> Cursor<'a> {
     fn u8(&mut self) -> Result<u8, String> {
         Ok(self.take(1)?[0])
     }
+}
+
+/// An n-gram as read from the model file.
+struct Read {
+    hash: u64,
+    /// The hash of its last letter (for a bigram's row, which starts from that unigram's).
+    last: u64,
+    order: usize,
+    /// Its entries in the file's list of (language, q) pairs.
+    start: usize,
+    count: usize,
 }
 
 impl LanguageModel {
@@ -147,44 +209,113 @@ impl LanguageModel {
             languages.push(&*Box::leak(code.to_owned().into_boxed_str()));
         }
         let n = u32::from_le_bytes(c.take(4)?.try_into().expect("4 bytes")) as usize;
-        let cap = (n * 2).next_power_of_two().max(16);
-        let mask = cap - 1;
-        let mut slots = vec![0u64; cap];
-        let mut entries: Vec<u16> = Vec::new();
+        let mut read = Vec::with_capacity(n);
+        let mut pairs: Vec<(u8, u8)> = Vec::new();
         for _ in 0..n {
             let len = usize::from(c.u8()?);
             let ngram = std::str::from_utf8(c.take(len)?).map_err(|e| e.to_string())?;
-            let count = c.u8()?;
+            let order = ngram.chars().count();
+            if !(1..=MAX_ORDER).contains(&order) {
+                return Err(format!("n-gram {ngram:?} has {order} letters"));
+            }
+            let count = usize::from(c.u8()?);
             if count == 0 {
                 return Err(format!("n-gram {ngram:?} has no entries"));
             }
-            let start = u64::try_from(entries.len()).expect("fits");
-            if start >= 1 << 24 {
-                return Err("too many entries".into());
-            }
+            let start = pairs.len();
             for _ in 0..count {
                 let lang = c.u8()?;
                 if usize::from(lang) >= n_langs {
                     return Err(format!("n-gram {ngram:?} names language {lang}"));
                 }
-                entries.push(u16::from(lang) << 8 | u16::from(c.u8()?));
+                pairs.push((lang, c.u8()?));
             }
-            let h = ngram_hash(ngram);
-            #[allow(clippy::cast_possible_truncation)]
-            let mut slot = (h as usize) & mask;
-            while slots[slot] != 0 {
-                slot = (slot + 1) & mask;
-            }
-            slots[slot] = (h & FINGERPRINT) | start << 8 | u64::from(count);
+            let last = ngram.chars().next_back().expect("at least one letter");
+            read.push(Read {
+                hash: ngram_hash(ngram),
+                last: mix(SEED, last),
+                order,
+                start,
+                count,
+            });
         }
         if c.at != raw.len() {
             return Err(format!("{} bytes after the last n-gram", raw.len() - c.at));
+        }
+
+        // Rows: unigrams first, then bigrams on top of their last letter's unigram row.
+        let mut rows = vec![[NONE; LANES]];
+        let mut row_of = vec![0u32; read.len()];
+        let mut unigram_rows = rustc_hash::FxHashMap::default();
+        for order in 1..=2 {
+            for (r, row) in read.iter().zip(&mut row_of) {
+                if r.order != order {
+                    continue;
+                }
+                let mut values = if order == 1 {
+                    [NONE; LANES]
+                } else {
+                    unigram_rows
+                        .get(&r.last)
+                        .map_or([NONE; LANES], |&u: &usize| rows[u])
+                };
+                for &(lang, q) in &pairs[r.start..r.start + r.count] {
+                    values[usize::from(lang)] = u8::try_from(value(order, u16::from(q)))
+                        .map_err(|_| format!("a {order}-gram value {q} is too large"))?;
+                }
+                *row = u32::try_from(rows.len()).map_err(|e| e.to_string())?;
+                if order == 1 {
+                    unigram_rows.insert(r.hash, rows.len());
+                }
+                rows.push(values);
+            }
+        }
+        if rows.len() >= 1 << 30 {
+            return Err("too many unigrams and bigrams".into());
+        }
+
+        let cap = (n * 2).next_power_of_two().max(16);
+        let mask = cap - 1;
+        let mut slots = vec![0u64; cap];
+        let mut entries: Vec<u16> = Vec::new();
+        for (r, &row) in read.iter().zip(&row_of) {
+            let list: Vec<u16> = pairs[r.start..r.start + r.count]
+                .iter()
+                .map(|&(lang, q)| u16::from(lang) << 9 | value(r.order, u16::from(q)))
+                .collect();
+            let inline = |e: u16| {
+                (e >> 9 < INLINE_LIMIT && e & 0x1FF < INLINE_LIMIT)
+                    .then(|| u32::from(e >> 9) << 7 | u32::from(e & 0x1FF))
+            };
+            let payload = match (r.order, list.as_slice()) {
+                (1 | 2, _) => TAG_ROW << 30 | row,
+                (_, &[a]) if inline(a).is_some() => TAG_ONE << 30 | inline(a).expect("inline"),
+                (_, &[a, b]) if inline(a).is_some() && inline(b).is_some() => {
+                    TAG_TWO << 30 | inline(b).expect("inline") << 14 | inline(a).expect("inline")
+                }
+                _ => {
+                    let start = u32::try_from(entries.len()).map_err(|e| e.to_string())?;
+                    if start >= 1 << 22 {
+                        return Err("too many entries".into());
+                    }
+                    entries.extend_from_slice(&list);
+                    TAG_SPILL << 30 | start << 8 | u32::try_from(r.count).expect("a u8")
+                }
+            };
+            #[allow(clippy::cast_possible_truncation)]
+            let mut slot = (r.hash as usize) & mask;
+            while slots[slot] != 0 {
+                slot = (slot + 1) & mask;
+            }
+            slots[slot] = (r.hash & FINGERPRINT) | u64::from(payload);
         }
         Ok(LanguageModel {
             languages,
             slots,
             mask,
+            rows,
             entries,
+            lower: lower_table(),
         })
     }
 
@@ -193,22 +324,30 @@ impl LanguageModel {
         &self.languages
     }
 
-    /// The entries of the n-gram with hash `h`, whose home slot holds `home`.
+    /// The lowercase form of `c` if it is a letter.
     #[inline]
-    fn get_from(&self, h: u64, home: u64) -> Option<&[u16]> {
+    fn lower(&self, c: char) -> Option<char> {
+        match self.lower.get(c as usize) {
+            Some(0) => None,
+            Some(&l) if l != LOWER_SLOW => char::from_u32(u32::from(l)),
+            _ => lowercase(c),
+        }
+    }
+
+    /// The payload of the n-gram with hash `h`, whose home slot holds `home`; 0 when the
+    /// model does not hold it.
+    #[inline]
+    fn find(&self, h: u64, home: u64) -> u32 {
         #[allow(clippy::cast_possible_truncation)]
         let mut slot = (h as usize) & self.mask;
         let mut w = home;
         loop {
             if w == 0 {
-                return None;
+                return 0;
             }
             if w & FINGERPRINT == h & FINGERPRINT {
                 #[allow(clippy::cast_possible_truncation)]
-                let start = ((w >> 8) & 0xFF_FFFF) as usize;
-                #[allow(clippy::cast_possible_truncation)]
-                let len = (w & 0xFF) as usize;
-                return Some(&self.entries[start..start + len]);
+                return w as u32;
             }
             slot = (slot + 1) & self.mask;
             w = self.slots[slot];
@@ -221,7 +360,7 @@ impl LanguageModel {
             let mut word = std::mem::take(&mut cache.word);
             word.clear();
             for c in text.chars() {
-                if let Some(c) = lowercase(c) {
+                if let Some(c) = self.lower(c) {
                     word.push(c);
                 } else if !word.is_empty() {
                     self.add_word(&word, cache, st);
@@ -247,22 +386,39 @@ impl LanguageModel {
             self.word_cost(word, &mut st.chunk);
             return;
         }
-        let row = if let Some(&row) = cache.index.get(word) {
-            row
-        } else {
-            let mut cost = [0u32; LANES];
-            self.word_cost(word, &mut cost);
-            if cache.costs.len() >= CACHED_WORDS {
-                cache.index.clear();
-                cache.costs.clear();
+        let key = word_key(word);
+        let row = match cache.index.get(&key) {
+            Some(&(row, at)) => {
+                let (start, len) = (at as usize >> 5, at as usize & 31);
+                if cache.letters[start..start + len] != *word {
+                    // Another word with the same key: not cached.
+                    self.word_cost(word, &mut st.chunk);
+                    return;
+                }
+                row as usize
             }
-            let row = cache.costs.len();
-            // At most MAX_CACHED_LETTERS letters of at most 255 + 5 × 8 each: fits u16.
-            cache
-                .costs
-                .push(cost.map(|c| u16::try_from(c).unwrap_or(u16::MAX)));
-            cache.index.insert(word.into(), row);
-            row
+            None => {
+                let mut cost = [0u32; LANES];
+                self.word_cost(word, &mut cost);
+                if cache.costs.len() >= CACHED_WORDS {
+                    cache.index.clear();
+                    cache.costs.clear();
+                    cache.letters.clear();
+                }
+                let row = cache.costs.len();
+                // At most MAX_CACHED_LETTERS letters of at most 511 each: fits u16.
+                cache
+                    .costs
+                    .push(cost.map(|c| u16::try_from(c).unwrap_or(u16::MAX)));
+                // At most CACHED_WORDS × MAX_CACHED_LETTERS < 2^27 letters, words of at
+                // most 31 letters: fits u32.
+                let at = u32::try_from(cache.letters.len() << 5 | word.len()).expect("fits");
+                cache.letters.extend_from_slice(word);
+                cache
+                    .index
+                    .insert(key, (u32::try_from(row).expect("fits"), at));
+                row
+            }
         };
         for (a, &x) in st.chunk.iter_mut().zip(&cache.costs[row]) {
             *a += u32::from(x);
@@ -271,45 +427,95 @@ impl LanguageModel {
 
     /// Adds the cost of each letter of `word` (lowercase letters) to `cost`.
     fn word_cost(&self, word: &[char], cost: &mut [u32; LANES]) {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let (floor, backoff) = ((FLOOR * SCALE) as u16, (BACKOFF * SCALE) as u16);
-        let mut hashes = [0u64; MAX_ORDER + 1];
-        for end in 0..word.len() {
-            let top = (end + 1).min(MAX_ORDER);
-            let mut h = SEED;
-            for k in 0..top {
-                h = mix(h, word[end - k]);
-                hashes[k + 1] = h;
-            }
-            // Every order's home slot is read first: the loads are independent, so their
-            // cache misses overlap instead of following one another.
-            let mut home = [0u64; MAX_ORDER + 1];
-            for n in 1..=top {
-                #[allow(clippy::cast_possible_truncation)]
-                let slot = (hashes[n] as usize) & self.mask;
-                home[n] = self.slots[slot];
-            }
-
-            // Lowest order first, so each language ends with its longest n-gram's value.
-            #[allow(clippy::cast_possible_truncation)]
-            let mut v = [floor + backoff * top as u16; LANES];
-            for (n, &h) in hashes.iter().enumerate().take(top + 1).skip(1) {
-                let Some(list) = self.get_from(h, home[n]) else {
-                    // No language has this trigram: longer n-grams ending here are not
-                    // looked up (see the module doc).
-                    if n >= 3 {
-                        break;
-                    }
-                    continue;
-                };
-                #[allow(clippy::cast_possible_truncation)]
-                let extra = backoff * (top - n) as u16;
-                for &e in list {
-                    v[usize::from(e >> 8)] = (e & 0xFF) + extra;
+        for first in (0..word.len()).step_by(BLOCK) {
+            let end = (first + BLOCK).min(word.len());
+            let letters = end - first;
+            // Every home slot of the block's n-grams is read first: the loads are
+            // independent, so their cache misses overlap instead of following one another.
+            let mut hashes = [[0u64; MAX_ORDER]; BLOCK];
+            let mut home = [[0u64; MAX_ORDER]; BLOCK];
+            for (i, at) in (first..end).enumerate() {
+                let mut h = SEED;
+                for k in 0..(at + 1).min(MAX_ORDER) {
+                    h = mix(h, word[at - k]);
+                    hashes[i][k] = h;
+                    #[allow(clippy::cast_possible_truncation)]
+                    let slot = (h as usize) & self.mask;
+                    home[i][k] = self.slots[slot];
                 }
             }
-            for (a, x) in cost.iter_mut().zip(v) {
-                *a += u32::from(x);
+            // Then every payload, and the first spilled entry of each (for the same reason).
+            // Per letter: the row, and the payloads of its 3- to 5-grams up to the first
+            // absent one.
+            let mut rows = [0usize; BLOCK];
+            let mut payloads = [[0u32; MAX_ORDER - 2]; BLOCK];
+            let mut touch = 0u16;
+            for (i, at) in (first..end).enumerate() {
+                let top = (at + 1).min(MAX_ORDER);
+                let (hashes, home) = (&hashes[i], &home[i]);
+                // The bigram's row, else the unigram's, else row 0.
+                for n in (1..=top.min(2)).rev() {
+                    let p = self.find(hashes[n - 1], home[n - 1]);
+                    if p != 0 && p >> 30 == TAG_ROW {
+                        rows[i] = p as usize;
+                        break;
+                    }
+                }
+                touch ^= u16::from(self.rows[rows[i]][0]);
+                for n in 3..=top {
+                    let p = self.find(hashes[n - 1], home[n - 1]);
+                    if p == 0 || p >> 30 == TAG_ROW {
+                        // No language has this n-gram (or a fingerprint matched a unigram's
+                        // or bigram's slot). When it is the trigram, longer n-grams ending
+                        // here are not looked up (see the module doc).
+                        break;
+                    }
+                    if p >> 30 == TAG_SPILL {
+                        touch ^= self.entries[(p >> 8 & 0x3F_FFFF) as usize];
+                    }
+                    payloads[i][n - 3] = p;
+                }
+            }
+            std::hint::black_box(touch);
+            // At most BLOCK letters of at most 511 each: fits u16.
+            let mut block = [0u16; LANES];
+            for (&row, payloads) in rows.iter().zip(&payloads).take(letters) {
+                let mut v = [0u16; LANES];
+                for (x, &r) in v.iter_mut().zip(&self.rows[row]) {
+                    *x = u16::from(r);
+                }
+                // Then each language's value of its longest n-gram, lowest order first.
+                for &p in payloads {
+                    let mut set = |e: u32| {
+                        if let Some(x) = v.get_mut((e >> 7 & 0x7F) as usize) {
+                            #[allow(clippy::cast_possible_truncation)]
+                            let q = (e & 0x7F) as u16;
+                            *x = q;
+                        }
+                    };
+                    match p >> 30 {
+                        TAG_ONE => set(p),
+                        TAG_TWO => {
+                            set(p);
+                            set(p >> 14);
+                        }
+                        TAG_SPILL => {
+                            let start = (p >> 8 & 0x3F_FFFF) as usize;
+                            for &e in &self.entries[start..start + (p & 0xFF) as usize] {
+                                if let Some(x) = v.get_mut(usize::from(e >> 9)) {
+                                    *x = e & 0x1FF;
+                                }
+                            }
+                        }
+                        _ => break,
+                    }
+                }
+                for (a, x) in block.iter_mut().zip(v) {
+                    *a += x;
+                }
+            }
+            for (c, b) in cost.iter_mut().zip(block) {
+                *c += u32::from(b);
             }
         }
     }
@@ -395,10 +601,23 @@ const CACHED_WORDS: usize = 1 << 16;
 /// and a word's n-grams never cross its ends, so its cost is computed once).
 #[derive(Default)]
 struct WordCache {
-    index: rustc_hash::FxHashMap<Box<[char]>, usize>,
+    /// A word's [`word_key`] to its row in `costs` and where its letters are in `letters`
+    /// (start << 5 | length).
+    index: rustc_hash::FxHashMap<u64, (u32, u32)>,
     costs: Vec<[u16; LANES]>,
+    letters: Vec<char>,
     word: Vec<char>,
 }
+
+/// A 64-bit hash of a word, the cache's key (a hit is checked against the word's letters).
+fn word_key(word: &[char]) -> u64 {
+    word.iter().fold(0, |h: u64, &c| {
+        (h.rotate_left(5) ^ u64::from(u32::from(c))).wrapping_mul(0x517C_C1B7_2722_0A95)
+    })
+}
+
+/// Letters whose n-grams' home slots are read together.
+const BLOCK: usize = 16;
 
 thread_local! {
     static WORDS: std::cell::RefCell<WordCache> = std::cell::RefCell::new(WordCache::default());
@@ -441,7 +660,10 @@ impl State {
         let scale = TEMPERATURE / (SCALE * f64::from(self.chunk_letters));
         let mut weights = [0.0f64; LANES];
         for (w, &c) in weights.iter_mut().zip(chunk) {
-            *w = (-f64::from(c - min) * scale).exp();
+            let x = f64::from(c - min) * scale;
+            // Below e^-40 a weight is too small to change the sum (which is at least 1) or
+            // any probability to a precision that matters: it is taken as 0.
+            *w = if x < 40.0 { (-x).exp() } else { 0.0 };
         }
         let z: f64 = weights[..n].iter().sum();
         let letters = f64::from(self.chunk_letters);
@@ -528,6 +750,14 @@ mod tests {
         // Window boundaries inside multi-byte characters are moved back, not split.
         let cyr = "Комитет опубликует свой доклад. ".repeat(100);
         assert_eq!(model().detect(&cyr).unwrap().language, "ru");
+    }
+
+    #[test]
+    fn the_lowercase_table_agrees_with_the_unicode_tables() {
+        let m = model();
+        for c in (0..0x11_0000).filter_map(char::from_u32) {
+            assert_eq!(m.lower(c), lowercase(c), "{c:?}");
+        }
     }
 
     #[test]
