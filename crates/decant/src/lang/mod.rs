@@ -3,13 +3,22 @@
 //! **Model.** A character n-gram model (orders 1–5) per language, distilled from lingua-rs
 //! 1.3.0's models (Apache-2.0, trained on the Leipzig Wortschatz corpora) by
 //! `crates/langid-model` into `model.bin.zst` (5 MB, decompressed and indexed on first use:
-//! about 20 MB in memory). Each stored value is ln P(last letter | the letters before it), quantized to 1/8
+//! about 24 MB in memory). Each stored value is ln P(last letter | the letters before it), quantized to 1/8
 //! nat; see the builder for what was pruned.
+//!
+//! **Index.** One open-addressing table of 8-byte slots (a 32-bit fingerprint of the
+//! n-gram's hash and a 32-bit payload). A unigram's or bigram's payload, and that of a longer
+//! n-gram held by at least 8 languages (`ROW_MIN_ENTRIES`), names a *row*: every language's
+//! value of its longest suffix that the language holds (80 bytes), so that a letter's values
+//! start as one copied row rather than a scatter of entries. Another 3- to 5-gram's one or two
+//! entries sit in the slot itself (82–88 % of them; one cache miss instead of two); the rest
+//! point to a list of entries. Each letter reads its n-grams' home slots together with the
+//! rest of its word's (16 letters at a time), so that their cache misses overlap.
 //!
 //! **Scoring.** A text is lowercased and split into words (runs of alphabetic characters).
 //! At each letter, each language is scored with its longest n-gram (up to 5 letters, within
 //! the word) ending at that letter that its model holds — except that when no language has
-//! the trigram ending there, longer n-grams are not looked up (4.6 % of the stored 4- and
+//! the trigram (or the 4-gram) ending there, longer n-grams are not looked up (4.6 % of the stored 4- and
 //! 5-grams are thereby never used; measured, it changes accuracy by +0.04 points and saves
 //! lookups); each order given up costs
 //! [`BACKOFF`] nats, and a letter no n-gram covers costs [`FLOOR`] (a backed-off character
@@ -31,7 +40,10 @@
 //!
 //! **Measured** (`cargo test -p decant --release --test langid -- --nocapture`):
 //! on lingua's 75 × 1,000 test sentences (`../shared/data/lingua-sentences/`), 96.2 % mean
-//! accuracy (lingua's high-accuracy mode: 96.0 %; low-accuracy: 94.0 %).
+//! accuracy (lingua's high-accuracy mode: 96.0 %; low-accuracy: 94.0 %), at 11–19 MB/s on one
+//! thread of a shared 2-core machine (interleaved runs: about 2.1× the 5–9 MB/s of the
+//! previous layout, before rows, inline entries and batched reads). Loading the model takes
+//! 0.3–0.5 s there (it took about 0.2 s before the rows).
 
 use std::sync::OnceLock;
 
@@ -68,13 +80,55 @@ pub struct Detection {
 #[derive(Debug)]
 pub struct LanguageModel {
     languages: Vec<&'static str>,
-    /// Open-addressing table: per slot, the n-gram hash's high 32 bits, the first entry (24
-    /// bits) and the entry count (8 bits); 0 is an empty slot.
+    /// Open-addressing table: per slot, the n-gram hash's high 32 bits and a 32-bit payload
+    /// (see [`TAG_ROW`] and the tags after it); 0 is an empty slot.
     slots: Vec<u64>,
     mask: usize,
-    /// Per entry: language index << 8 | quantized −ln p.
+    /// Per unigram, bigram and 3- to 5-gram with at least [`ROW_MIN_ENTRIES`] entries: each
+    /// language's value ([`value`]) of the n-gram's longest suffix that it holds, [`NONE`] when
+    /// it holds none. Row 0 is all [`NONE`].
+    rows: Vec<[u8; LANES]>,
+    /// Entries of the 3- to 5-grams too many or too large to sit in their slot: language
+    /// index << 9 | value.
     entries: Vec<u16>,
+    /// Per character below U+10000: its lowercase form, 0 when it is not a letter,
+    /// [`LOWER_SLOW`] when its lowercase form is outside the table's range.
+    lower: Box<[u16]>,
 }
+
+/// Slot payload tag (bits 30–31) of an n-gram with a row (every unigram and bigram): the rest
+/// is its row in `rows`.
+const TAG_ROW: u32 = 0;
+/// Slot payload tag of a 3- to 5-gram with one entry inline (bits 0–13: language << 7 |
+/// value).
+const TAG_ONE: u32 = 1;
+/// Slot payload tag of a 3- to 5-gram with two entries inline (bits 0–13 and 14–27).
+const TAG_TWO: u32 = 2;
+/// Slot payload tag of a 3- to 5-gram whose entries are in `entries`: first entry << 8 |
+/// count.
+const TAG_SPILL: u32 = 3;
+/// A 3- to 5-gram with at least this many entries has a row of its own (3 instead: no faster
+/// measurably, and 2.4 times the rows' memory).
+const ROW_MIN_ENTRIES: usize = 8;
+/// An entry stored inline holds a language and a value below this.
+const INLINE_LIMIT: u16 = 1 << 7;
+
+/// The value a letter costs a language whose longest n-gram ending there has `order` letters
+/// and quantized −ln p `q`: `q` plus [`BACKOFF`] for each order below [`MAX_ORDER`]. (The cost
+/// the module doc describes counts back-off only below the longest order the word allows at
+/// that letter; the difference is the same for every language, so it never changes a
+/// probability.)
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+const fn value(order: usize, q: u16) -> u16 {
+    q + (BACKOFF * SCALE) as u16 * (MAX_ORDER - order) as u16
+}
+
+/// The value of a letter no n-gram of a language covers.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+const NONE: u8 = ((FLOOR * SCALE) as u16 + value(0, 0)) as u8;
+
+/// A lowercase-table marker: look the character up the slow way.
+const LOWER_SLOW: u16 = 0xFFFF;
 
 /// The embedded model, decompressed and indexed on first use.
 pub fn model() -> &'static LanguageModel {
@@ -84,16 +138,13 @@ pub fn model() -> &'static LanguageModel {
     })
 }
 
+/// One step of an n-gram's hash: the hash is its letters folded in from last to first
+/// (starting from [`SEED`]), so that at each position the n-grams ending there are hashed by
+/// extending one letter at a time, and the steps of one n-gram's hash are its suffixes'.
 #[inline]
 fn mix(h: u64, c: char) -> u64 {
     let x = (h ^ u64::from(u32::from(c))).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     x ^ (x >> 29)
-}
-
-/// The hash of an n-gram: its letters folded in from last to first, so that at each position
-/// the n-grams ending there are hashed by extending one letter at a time.
-fn ngram_hash(ngram: &str) -> u64 {
-    ngram.chars().rev().fold(SEED, mix)
 }
 
 fn lowercase(c: char) -> Option<char> {
@@ -104,6 +155,19 @@ fn lowercase(c: char) -> Option<char> {
     } else {
         None
     }
+}
+
+/// [`lowercase`] of every character below U+10000, as a table.
+fn lower_table() -> Box<[u16]> {
+    (0..0x1_0000u32)
+        .map(|u| match char::from_u32(u).and_then(lowercase) {
+            None => 0,
+            Some(l) => u16::try_from(u32::from(l))
+                .ok()
+                .filter(|&l| l != 0 && l != LOWER_SLOW)
+                .unwrap_or(LOWER_SLOW),
+        })
+        .collect()
 }
 
 struct Cursor<'a> {
@@ -130,11 +194,11 @@ impl LanguageModel {
     /// Reads a model in the format `crates/langid-model` writes (zstd-compressed).
     pub fn parse(compressed: &[u8]) -> Result<LanguageModel, String> {
         let raw = zstd::stream::decode_all(compressed).map_err(|e| e.to_string())?;
-        let mut c = Cursor { bytes: &raw, at: 0 };
-        if c.take(16)? != b"decant-langid 1\n" {
+        let mut cur = Cursor { bytes: &raw, at: 0 };
+        if cur.take(16)? != b"decant-langid 1\n" {
             return Err("not a decant language model".into());
         }
-        let n_langs = usize::from(c.u8()?);
+        let n_langs = usize::from(cur.u8()?);
         if n_langs > LANES {
             return Err(format!(
                 "{n_langs} languages; at most {LANES} are supported"
@@ -142,49 +206,75 @@ impl LanguageModel {
         }
         let mut languages = Vec::with_capacity(n_langs);
         for _ in 0..n_langs {
-            let code = std::str::from_utf8(c.take(2)?).map_err(|e| e.to_string())?;
+            let code = std::str::from_utf8(cur.take(2)?).map_err(|e| e.to_string())?;
             // A handful of two-letter strings, leaked once for the life of the process.
             languages.push(&*Box::leak(code.to_owned().into_boxed_str()));
         }
-        let n = u32::from_le_bytes(c.take(4)?.try_into().expect("4 bytes")) as usize;
-        let cap = (n * 2).next_power_of_two().max(16);
+        let n_ngrams = u32::from_le_bytes(cur.take(4)?.try_into().expect("4 bytes")) as usize;
+        // Every n-gram goes into its slot (its payload set later), and the n-grams that get a
+        // row are noted with their suffixes' hashes.
+        let cap = (n_ngrams * 2).next_power_of_two().max(16);
         let mask = cap - 1;
         let mut slots = vec![0u64; cap];
-        let mut entries: Vec<u16> = Vec::new();
-        for _ in 0..n {
-            let len = usize::from(c.u8()?);
-            let ngram = std::str::from_utf8(c.take(len)?).map_err(|e| e.to_string())?;
-            let count = c.u8()?;
+        let mut slot_of = Vec::with_capacity(n_ngrams);
+        let mut candidates = Vec::new();
+        let first = cur.at;
+        for _ in 0..n_ngrams {
+            let at = cur.at;
+            let len = usize::from(cur.u8()?);
+            let ngram = std::str::from_utf8(cur.take(len)?).map_err(|e| e.to_string())?;
+            let order = ngram.chars().count();
+            if !(1..=MAX_ORDER).contains(&order) {
+                return Err(format!("n-gram {ngram:?} has {order} letters"));
+            }
+            let count = usize::from(cur.u8()?);
             if count == 0 {
                 return Err(format!("n-gram {ngram:?} has no entries"));
             }
-            let start = u64::try_from(entries.len()).expect("fits");
-            if start >= 1 << 24 {
-                return Err("too many entries".into());
-            }
-            for _ in 0..count {
-                let lang = c.u8()?;
-                if usize::from(lang) >= n_langs {
-                    return Err(format!("n-gram {ngram:?} names language {lang}"));
+            for pair in cur.take(2 * count)?.chunks(2) {
+                if usize::from(pair[0]) >= n_langs {
+                    return Err(format!("n-gram {ngram:?} names language {}", pair[0]));
                 }
-                entries.push(u16::from(lang) << 8 | u16::from(c.u8()?));
             }
-            let h = ngram_hash(ngram);
+            let mut suffixes = [0u64; MAX_ORDER];
+            let mut hash = SEED;
+            for (k, letter) in ngram.chars().rev().enumerate() {
+                hash = mix(hash, letter);
+                suffixes[k] = hash;
+            }
             #[allow(clippy::cast_possible_truncation)]
-            let mut slot = (h as usize) & mask;
+            let mut slot = (hash as usize) & mask;
             while slots[slot] != 0 {
                 slot = (slot + 1) & mask;
             }
-            slots[slot] = (h & FINGERPRINT) | start << 8 | u64::from(count);
+            // The record's offset, for `build_rows`: replaced by `set_payloads`.
+            slots[slot] = (hash & FINGERPRINT) | u64::try_from(at).expect("fits");
+            if slots[slot] == 0 {
+                return Err("an n-gram at offset 0".into());
+            }
+            slot_of.push(u32::try_from(slot).map_err(|e| e.to_string())?);
+            if order <= 2 || count >= ROW_MIN_ENTRIES {
+                candidates.push((at, order, suffixes));
+            }
         }
-        if c.at != raw.len() {
-            return Err(format!("{} bytes after the last n-gram", raw.len() - c.at));
+        if cur.at != raw.len() {
+            return Err(format!(
+                "{} bytes after the last n-gram",
+                raw.len() - cur.at
+            ));
         }
+        if raw.len() >= 1 << 32 {
+            return Err("the model is too large".into());
+        }
+        let (rows, row_of) = build_rows(&raw, &slots, &candidates)?;
+        let entries = set_payloads(&raw, first, &slot_of, &mut slots, &row_of)?;
         Ok(LanguageModel {
             languages,
             slots,
             mask,
+            rows,
             entries,
+            lower: lower_table(),
         })
     }
 
@@ -193,22 +283,30 @@ impl LanguageModel {
         &self.languages
     }
 
-    /// The entries of the n-gram with hash `h`, whose home slot holds `home`.
+    /// The lowercase form of `c` if it is a letter.
     #[inline]
-    fn get_from(&self, h: u64, home: u64) -> Option<&[u16]> {
+    fn lower(&self, c: char) -> Option<char> {
+        match self.lower.get(c as usize) {
+            Some(0) => None,
+            Some(&l) if l != LOWER_SLOW => char::from_u32(u32::from(l)),
+            _ => lowercase(c),
+        }
+    }
+
+    /// The payload of the n-gram with hash `h`, whose home slot holds `home`; 0 when the
+    /// model does not hold it.
+    #[inline]
+    fn find(&self, h: u64, home: u64) -> u32 {
         #[allow(clippy::cast_possible_truncation)]
         let mut slot = (h as usize) & self.mask;
         let mut w = home;
         loop {
             if w == 0 {
-                return None;
+                return 0;
             }
             if w & FINGERPRINT == h & FINGERPRINT {
                 #[allow(clippy::cast_possible_truncation)]
-                let start = ((w >> 8) & 0xFF_FFFF) as usize;
-                #[allow(clippy::cast_possible_truncation)]
-                let len = (w & 0xFF) as usize;
-                return Some(&self.entries[start..start + len]);
+                return w as u32;
             }
             slot = (slot + 1) & self.mask;
             w = self.slots[slot];
@@ -221,7 +319,7 @@ impl LanguageModel {
             let mut word = std::mem::take(&mut cache.word);
             word.clear();
             for c in text.chars() {
-                if let Some(c) = lowercase(c) {
+                if let Some(c) = self.lower(c) {
                     word.push(c);
                 } else if !word.is_empty() {
                     self.add_word(&word, cache, st);
@@ -247,21 +345,35 @@ impl LanguageModel {
             self.word_cost(word, &mut st.chunk);
             return;
         }
-        let row = if let Some(&row) = cache.index.get(word) {
-            row
+        let key = word_key(word);
+        let row = if let Some(&(row, at)) = cache.index.get(&key) {
+            let (start, len) = (at as usize >> 5, at as usize & 31);
+            if cache.letters[start..start + len] != *word {
+                // Another word with the same key: not cached.
+                self.word_cost(word, &mut st.chunk);
+                return;
+            }
+            row as usize
         } else {
             let mut cost = [0u32; LANES];
             self.word_cost(word, &mut cost);
             if cache.costs.len() >= CACHED_WORDS {
                 cache.index.clear();
                 cache.costs.clear();
+                cache.letters.clear();
             }
             let row = cache.costs.len();
-            // At most MAX_CACHED_LETTERS letters of at most 255 + 5 × 8 each: fits u16.
+            // At most MAX_CACHED_LETTERS letters of at most 511 each: fits u16.
             cache
                 .costs
                 .push(cost.map(|c| u16::try_from(c).unwrap_or(u16::MAX)));
-            cache.index.insert(word.into(), row);
+            // At most CACHED_WORDS × MAX_CACHED_LETTERS < 2^27 letters, words of at
+            // most 31 letters: fits u32.
+            let at = u32::try_from(cache.letters.len() << 5 | word.len()).expect("fits");
+            cache.letters.extend_from_slice(word);
+            cache
+                .index
+                .insert(key, (u32::try_from(row).expect("fits"), at));
             row
         };
         for (a, &x) in st.chunk.iter_mut().zip(&cache.costs[row]) {
@@ -271,45 +383,98 @@ impl LanguageModel {
 
     /// Adds the cost of each letter of `word` (lowercase letters) to `cost`.
     fn word_cost(&self, word: &[char], cost: &mut [u32; LANES]) {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let (floor, backoff) = ((FLOOR * SCALE) as u16, (BACKOFF * SCALE) as u16);
-        let mut hashes = [0u64; MAX_ORDER + 1];
-        for end in 0..word.len() {
-            let top = (end + 1).min(MAX_ORDER);
-            let mut h = SEED;
-            for k in 0..top {
-                h = mix(h, word[end - k]);
-                hashes[k + 1] = h;
-            }
-            // Every order's home slot is read first: the loads are independent, so their
-            // cache misses overlap instead of following one another.
-            let mut home = [0u64; MAX_ORDER + 1];
-            for n in 1..=top {
-                #[allow(clippy::cast_possible_truncation)]
-                let slot = (hashes[n] as usize) & self.mask;
-                home[n] = self.slots[slot];
-            }
-
-            // Lowest order first, so each language ends with its longest n-gram's value.
-            #[allow(clippy::cast_possible_truncation)]
-            let mut v = [floor + backoff * top as u16; LANES];
-            for (n, &h) in hashes.iter().enumerate().take(top + 1).skip(1) {
-                let Some(list) = self.get_from(h, home[n]) else {
-                    // No language has this trigram: longer n-grams ending here are not
-                    // looked up (see the module doc).
-                    if n >= 3 {
-                        break;
-                    }
-                    continue;
-                };
-                #[allow(clippy::cast_possible_truncation)]
-                let extra = backoff * (top - n) as u16;
-                for &e in list {
-                    v[usize::from(e >> 8)] = (e & 0xFF) + extra;
+        for first in (0..word.len()).step_by(BLOCK) {
+            let end = (first + BLOCK).min(word.len());
+            let letters = end - first;
+            // Every home slot of the block's n-grams is read first: the loads are
+            // independent, so their cache misses overlap instead of following one another.
+            let mut hashes = [[0u64; MAX_ORDER]; BLOCK];
+            let mut home = [[0u64; MAX_ORDER]; BLOCK];
+            for (i, at) in (first..end).enumerate() {
+                let mut h = SEED;
+                for k in 0..(at + 1).min(MAX_ORDER) {
+                    h = mix(h, word[at - k]);
+                    hashes[i][k] = h;
+                    #[allow(clippy::cast_possible_truncation)]
+                    let slot = (h as usize) & self.mask;
+                    home[i][k] = self.slots[slot];
                 }
             }
-            for (a, x) in cost.iter_mut().zip(v) {
-                *a += u32::from(x);
+            // Then every payload, and the first spilled entry of each (for the same reason).
+            // Per letter: the row of its longest n-gram that has one, and the entry payloads
+            // of the longer n-grams up to the first absent 3- to 5-gram.
+            let mut rows = [0usize; BLOCK];
+            let mut payloads = [[0u32; MAX_ORDER]; BLOCK];
+            let mut counts = [0usize; BLOCK];
+            let mut touch = 0u16;
+            for (i, at) in (first..end).enumerate() {
+                let top = (at + 1).min(MAX_ORDER);
+                let mut k = 0;
+                for n in 1..=top {
+                    let p = self.find(hashes[i][n - 1], home[i][n - 1]);
+                    if p == 0 {
+                        // No language has this n-gram. When it has 3 letters or more,
+                        // longer n-grams ending here are not looked up (see the module doc).
+                        if n >= 3 {
+                            break;
+                        }
+                        continue;
+                    }
+                    if p >> 30 == TAG_ROW {
+                        rows[i] = (p & 0x3FFF_FFFF) as usize;
+                        k = 0;
+                    } else {
+                        if p >> 30 == TAG_SPILL {
+                            touch ^= self.entries[(p >> 8 & 0x3F_FFFF) as usize];
+                        }
+                        payloads[i][k] = p;
+                        k += 1;
+                    }
+                }
+                counts[i] = k;
+                touch ^= u16::from(self.rows[rows[i]][0]);
+            }
+            std::hint::black_box(touch);
+            // At most BLOCK letters of at most 511 each: fits u16.
+            let mut block = [0u16; LANES];
+            for ((&row, payloads), &count) in rows.iter().zip(&payloads).zip(&counts).take(letters)
+            {
+                let mut v = [0u16; LANES];
+                for (x, &r) in v.iter_mut().zip(&self.rows[row]) {
+                    *x = u16::from(r);
+                }
+                // Then each language's value of its longest n-gram, lowest order first.
+                for &p in &payloads[..count] {
+                    let mut set = |e: u32| {
+                        if let Some(x) = v.get_mut((e >> 7 & 0x7F) as usize) {
+                            #[allow(clippy::cast_possible_truncation)]
+                            let q = (e & 0x7F) as u16;
+                            *x = q;
+                        }
+                    };
+                    match p >> 30 {
+                        TAG_ONE => set(p),
+                        TAG_TWO => {
+                            set(p);
+                            set(p >> 14);
+                        }
+                        TAG_SPILL => {
+                            let start = (p >> 8 & 0x3F_FFFF) as usize;
+                            for &e in &self.entries[start..start + (p & 0xFF) as usize] {
+                                if let Some(x) = v.get_mut(usize::from(e >> 9)) {
+                                    *x = e & 0x1FF;
+                                }
+                            }
+                        }
+                        _ => break,
+                    }
+                }
+                for (a, x) in block.iter_mut().zip(v) {
+                    *a += x;
+                }
+            }
+            for (c, b) in cost.iter_mut().zip(block) {
+                *c += u32::from(b);
             }
         }
     }
@@ -395,10 +560,23 @@ const CACHED_WORDS: usize = 1 << 16;
 /// and a word's n-grams never cross its ends, so its cost is computed once).
 #[derive(Default)]
 struct WordCache {
-    index: rustc_hash::FxHashMap<Box<[char]>, usize>,
+    /// A word's [`word_key`] to its row in `costs` and where its letters are in `letters`
+    /// (start << 5 | length).
+    index: rustc_hash::FxHashMap<u64, (u32, u32)>,
     costs: Vec<[u16; LANES]>,
+    letters: Vec<char>,
     word: Vec<char>,
 }
+
+/// A 64-bit hash of a word, the cache's key (a hit is checked against the word's letters).
+fn word_key(word: &[char]) -> u64 {
+    word.iter().fold(0, |h: u64, &c| {
+        (h.rotate_left(5) ^ u64::from(u32::from(c))).wrapping_mul(0x517C_C1B7_2722_0A95)
+    })
+}
+
+/// Letters whose n-grams' home slots are read together.
+const BLOCK: usize = 16;
 
 thread_local! {
     static WORDS: std::cell::RefCell<WordCache> = std::cell::RefCell::new(WordCache::default());
@@ -441,7 +619,10 @@ impl State {
         let scale = TEMPERATURE / (SCALE * f64::from(self.chunk_letters));
         let mut weights = [0.0f64; LANES];
         for (w, &c) in weights.iter_mut().zip(chunk) {
-            *w = (-f64::from(c - min) * scale).exp();
+            let x = f64::from(c - min) * scale;
+            // Below e^-40 a weight is too small to change the sum (which is at least 1) or
+            // any probability to a precision that matters: it is taken as 0.
+            *w = if x < 40.0 { (-x).exp() } else { 0.0 };
         }
         let z: f64 = weights[..n].iter().sum();
         let letters = f64::from(self.chunk_letters);
@@ -452,6 +633,118 @@ impl State {
         self.chunk = [0; LANES];
         self.chunk_letters = 0;
     }
+}
+
+/// The n-gram's bytes and the (language, q) pairs of the record at `at` in a model that
+/// [`LanguageModel::parse`] has checked.
+fn record(raw: &[u8], at: usize) -> (&[u8], &[u8]) {
+    let len = usize::from(raw[at]);
+    let count = usize::from(raw[at + 1 + len]);
+    (
+        &raw[at + 1..at + 1 + len],
+        &raw[at + 2 + len..at + 2 + len + 2 * count],
+    )
+}
+
+/// The rows (see [`LanguageModel`]'s `rows`) of the `candidates` (record offset, order, hashes
+/// of the last 1, 2, … letters): each language's value of the n-gram's longest suffix it holds;
+/// and each candidate's offset with its row. `slots` hold the records' offsets in `raw`.
+#[allow(clippy::type_complexity)]
+fn build_rows(
+    raw: &[u8],
+    slots: &[u64],
+    candidates: &[(usize, usize, [u64; MAX_ORDER])],
+) -> Result<(Vec<[u8; LANES]>, rustc_hash::FxHashMap<usize, u32>), String> {
+    let mask = slots.len() - 1;
+    let find = |hash: u64| {
+        #[allow(clippy::cast_possible_truncation)]
+        let mut slot = (hash as usize) & mask;
+        loop {
+            let w = slots[slot];
+            if w == 0 {
+                return None;
+            }
+            if w & FINGERPRINT == hash & FINGERPRINT {
+                #[allow(clippy::cast_possible_truncation)]
+                return Some((w & 0xFFFF_FFFF) as usize);
+            }
+            slot = (slot + 1) & mask;
+        }
+    };
+    let mut rows = vec![[NONE; LANES]];
+    let mut row_of = rustc_hash::FxHashMap::default();
+    for &(at, order, suffixes) in candidates {
+        let mut values = [NONE; LANES];
+        let mut fits = true;
+        for (k, &hash) in suffixes.iter().enumerate().take(order) {
+            let Some(suffix) = find(hash) else {
+                continue;
+            };
+            for pair in record(raw, suffix).1.chunks(2) {
+                match u8::try_from(value(k + 1, u16::from(pair[1]))) {
+                    Ok(v) => values[usize::from(pair[0])] = v,
+                    Err(_) => fits = false,
+                }
+            }
+        }
+        if !fits {
+            if order <= 2 {
+                return Err(format!("a {order}-gram value is too large"));
+            }
+            // Its entries are spilled instead.
+            continue;
+        }
+        row_of.insert(at, u32::try_from(rows.len()).map_err(|e| e.to_string())?);
+        rows.push(values);
+    }
+    if rows.len() >= 1 << 30 {
+        return Err("too many rows".into());
+    }
+    Ok((rows, row_of))
+}
+
+/// Replaces each slot's record offset with its final payload (`first`: the first record's
+/// offset; `slot_of`: each record's slot, in the file's order); returns the spilled entries.
+fn set_payloads(
+    raw: &[u8],
+    first: usize,
+    slot_of: &[u32],
+    slots: &mut [u64],
+    row_of: &rustc_hash::FxHashMap<usize, u32>,
+) -> Result<Vec<u16>, String> {
+    let inline = |e: u16| {
+        (e >> 9 < INLINE_LIMIT && e & 0x1FF < INLINE_LIMIT)
+            .then(|| u32::from(e >> 9) << 7 | u32::from(e & 0x1FF))
+    };
+    let mut entries: Vec<u16> = Vec::new();
+    let mut at = first;
+    for &slot in slot_of {
+        let (ngram, pairs) = record(raw, at);
+        let next = at + 2 + ngram.len() + pairs.len();
+        // Letters: the bytes that do not continue a UTF-8 sequence (the text is checked).
+        let order = ngram.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+        let entry = |pair: &[u8]| u16::from(pair[0]) << 9 | value(order, u16::from(pair[1]));
+        let one = |j: usize| inline(entry(&pairs[2 * j..2 * j + 2]));
+        let payload = match (row_of.get(&at), pairs.len() / 2) {
+            (Some(&row), _) => TAG_ROW << 30 | row,
+            (_, 1) if one(0).is_some() => TAG_ONE << 30 | one(0).expect("inline"),
+            (_, 2) if one(0).is_some() && one(1).is_some() => {
+                TAG_TWO << 30 | one(1).expect("inline") << 14 | one(0).expect("inline")
+            }
+            (_, count) => {
+                let start = u32::try_from(entries.len()).map_err(|e| e.to_string())?;
+                if start >= 1 << 22 {
+                    return Err("too many entries".into());
+                }
+                entries.extend(pairs.chunks(2).map(entry));
+                TAG_SPILL << 30 | start << 8 | u32::try_from(count).expect("a u8")
+            }
+        };
+        let slot = slot as usize;
+        slots[slot] = (slots[slot] & FINGERPRINT) | u64::from(payload);
+        at = next;
+    }
+    Ok(entries)
 }
 
 fn floor_boundary(s: &str, mut i: usize) -> usize {
@@ -528,6 +821,14 @@ mod tests {
         // Window boundaries inside multi-byte characters are moved back, not split.
         let cyr = "Комитет опубликует свой доклад. ".repeat(100);
         assert_eq!(model().detect(&cyr).unwrap().language, "ru");
+    }
+
+    #[test]
+    fn the_lowercase_table_agrees_with_the_unicode_tables() {
+        let m = model();
+        for c in (0..0x11_0000).filter_map(char::from_u32) {
+            assert_eq!(m.lower(c), lowercase(c), "{c:?}");
+        }
     }
 
     #[test]
