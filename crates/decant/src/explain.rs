@@ -178,7 +178,8 @@ pub fn explain(layout: &Layout, id: &str) -> Result<Option<Explanation>> {
         }
     }
     let mut dedup = None;
-    if plan.dedup.is_some() && fate.is_none() {
+    // Paragraph dedup also sets aside documents it empties, in the dedup rejects file.
+    if (plan.dedup.is_some() || plan.paragraphs.is_some()) && fate.is_none() {
         let (file, line) = (doc.origin.file.to_string(), doc.origin.line);
         let record = find_doc_record(&layout.rejects(&shard, "dedup"), id, &file, line)?;
         let cluster = match record
@@ -399,7 +400,7 @@ impl fmt::Display for Explanation {
             let text = p.get("text").and_then(|v| v.as_str()).unwrap_or("");
             writeln!(
                 f,
-                "  {:<18} removed line {} ({}, in {} documents, first in {}): {:?}",
+                "  {:<18} removed line {} of the cleaned text ({}, in {} documents, first in {}): {:?}",
                 "paragraph dedup",
                 p.pointer("/lines/0")
                     .map_or("?".into(), ToString::to_string),

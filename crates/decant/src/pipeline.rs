@@ -143,8 +143,9 @@ struct RejectRecord<'a> {
     estimated_jaccard: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     jaccard: Option<f64>,
-    /// What the filters measured for the record's `metadata` before it was dropped (the
-    /// detected language and its score), so a dropped page says what it was.
+    /// What the filters measured for the record's `metadata` before they dropped it (the
+    /// detected language and its score), so a dropped page says what it was; absent from
+    /// dedup's rejects.
     #[serde(skip_serializing_if = "Option::is_none")]
     metadata: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -612,7 +613,9 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                                 cluster: Some(d.cluster),
                                 estimated_jaccard: Some(d.estimated_jaccard),
                                 jaccard: d.jaccard,
-                                metadata: metadata_object(&outcome.metadata),
+                                // Dedup runs in jobs without filters: the language of a
+                                // removed duplicate is in its kept survivor's metadata.
+                                metadata: None,
                                 text: job
                                     .rejects_with_text
                                     .then_some(final_text.unwrap_or(&doc.text)),

@@ -83,6 +83,7 @@ fn compare(cases: &[Case], known: &[(&str, &str, &str)]) {
     let mut scratch = Scratch::default();
     let mut report = Vec::new();
     let mut unexpected = Vec::new();
+    let mut below = Vec::new();
     for (name, filter) in &filters {
         let (mut same, mut text_same, mut kept_both) = (0usize, 0usize, 0usize);
         for case in cases {
@@ -136,12 +137,20 @@ fn compare(cases: &[Case], known: &[(&str, &str, &str)]) {
                 String::new()
             }
         ));
-        assert!(share >= 0.995, "{name}: {share}");
-        if kept_both > 0 {
-            assert!(text_same as f64 / kept_both as f64 >= 0.995, "{name} texts");
+        if share < 0.995 {
+            below.push(format!("{name}: {share} of decisions"));
+        }
+        if kept_both > 0 && (text_same as f64 / kept_both as f64) < 0.995 {
+            below.push(format!("{name}: C4 texts"));
         }
     }
     eprintln!("{}", report.join("\n"));
+    // Every difference is listed before the shares are judged.
+    assert!(
+        below.is_empty(),
+        "below 99.5 %: {below:?}; differences:\n{}",
+        unexpected.join("\n")
+    );
     assert!(
         unexpected.is_empty(),
         "differences not in KNOWN:\n{}",

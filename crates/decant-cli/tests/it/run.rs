@@ -527,6 +527,43 @@ fn a_restart_leaves_nothing_of_the_old_run_and_a_foreign_folder_is_refused() {
 }
 
 #[test]
+fn explain_finds_a_document_paragraph_dedup_emptied_without_a_dedup_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let para = "The harbour board met on Monday and agreed to widen the northern quay before the winter storms arrive.";
+    let input = dir.path().join("in.jsonl");
+    fs::write(
+        &input,
+        json!({"id": "first", "text": format!("{para}\n\nA second paragraph of the first page, long enough to count as one.")})
+            .to_string()
+            + "\n"
+            + &json!({"id": "again", "text": para}).to_string()
+            + "\n",
+    )
+    .unwrap();
+    let cfg = dir.path().join("p.toml");
+    fs::write(&cfg, "[[step]]\nkind = \"paragraph_dedup\"\n").unwrap();
+    let out = dir.path().join("out");
+    let o = run(decant(&[
+        "run",
+        path_str(&input),
+        "-o",
+        path_str(&out),
+        "--config",
+        path_str(&cfg),
+    ]));
+    assert_exit(&o, 0, "(checked)");
+    let o = run(decant(&["explain", path_str(&out), "again", "--json"]));
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        e["fate"]
+            .as_str()
+            .unwrap()
+            .starts_with("removed as duplicate_paragraphs"),
+        "{e}"
+    );
+}
+
+#[test]
 fn paragraph_dedup_removes_paragraphs_earlier_survivors_have_across_shards() {
     let dir = tempfile::tempdir().unwrap();
     let para = |n: usize| {
@@ -653,7 +690,9 @@ fn lists_and_explains_removed_paragraphs(
     let shown = run(decant(&["explain", path_str(out), "b2"]));
     let shown = String::from_utf8(shown.stdout).unwrap();
     assert!(
-        shown.contains("paragraph dedup    removed line 1 (duplicate_paragraph, in 2 documents"),
+        shown.contains(
+            "paragraph dedup    removed line 1 of the cleaned text (duplicate_paragraph, in 2 documents"
+        ),
         "{shown}"
     );
 }

@@ -89,9 +89,10 @@ impl Filter for GopherQuality {
         let n_words = words.len();
         let (mut n_content, mut content_chars, mut n_alpha) = (0usize, 0usize, 0usize);
         let stops = StopWords::new(&self.stop_words);
-        let mut stop_seen = 0u64; // bit i: stop word i present
-                                  // Stop words are looked up until enough are present (the rule passes whatever
-                                  // follows), or to the end while `explain` records the exact count.
+        // Bit i: stop word i present. Stop words are looked up until enough are present
+        // (the rule passes whatever follows), or to the end while `explain` records the
+        // exact count.
+        let mut stop_seen = 0u64;
         let all_stops = crate::step::tracing();
         let mut stops_wanted = self.min_stop_words > 0;
         for (w, f) in words.iter().zip(facts) {

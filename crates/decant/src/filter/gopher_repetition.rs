@@ -322,13 +322,14 @@ impl Filter for GopherRepetition {
         }
         let len = doc.chars() as f64;
 
-        // Paragraphs and lines are at most one more than the newlines.
-        let max_items = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+        // Lines are at most one more than the newlines; paragraphs, which end at two or
+        // more, at most one more than half of them.
+        let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
         let mut n_paras = 0usize;
         let (dups, dup_chars) = find_duplicates(
             text,
             paragraphs(py_strip(text)).inspect(|_| n_paras += 1),
-            max_items,
+            newlines / 2 + 1,
             &mut doc.scratch().seen,
         );
         let frac = dups as f64 / n_paras as f64;
@@ -360,7 +361,7 @@ impl Filter for GopherRepetition {
         let (dups, dup_chars) = find_duplicates(
             text,
             line_runs(text).inspect(|_| n_lines += 1),
-            max_items,
+            newlines + 1,
             &mut doc.scratch().seen,
         );
         let frac = dups as f64 / n_lines as f64;

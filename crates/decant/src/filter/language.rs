@@ -5,8 +5,10 @@
 //!
 //! Every document with letters that it sees gets `metadata.language` (the most likely
 //! language, ISO 639-1) and `metadata.language_score` (its probability) in JSONL and Parquet
-//! output, as datatrove sets them (text output has no metadata; rejects records carry the
-//! wanted-language probability as `value`).
+//! output, as datatrove sets them (text output has no metadata), and in the rejects record
+//! of a document it or a later rule drops, whose `value` is the wanted-language probability.
+//! A text with no letters, or only letters of scripts none of the 75 languages uses, gets
+//! none and scores 0.
 //!
 //! | reason | measured | default |
 //! |---|---|---|

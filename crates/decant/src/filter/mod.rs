@@ -269,6 +269,10 @@ pub(crate) fn find_duplicates<'a>(
     let (mut n, mut chars) = (0, 0);
     for it in items {
         let hash = crate::text::hash_str(it);
+        debug_assert!(
+            it.as_ptr() as usize >= base && it.as_ptr() as usize + it.len() <= base + text.len(),
+            "an item outside the text"
+        );
         let start = it.as_ptr() as usize - base;
         let end = start + it.len();
         let mut k = (hash >> shift) as usize;
@@ -293,8 +297,15 @@ pub(crate) fn find_duplicates<'a>(
             chars += crate::text::char_count(it);
         }
     }
+    // A text of many lines leaves a large table; it is not kept for the next ones.
+    if slots.len() > KEPT_SLOTS {
+        *slots = Vec::new();
+    }
     (n, chars)
 }
+
+/// The largest [`find_duplicates`] table kept from one document to the next (1 MiB).
+const KEPT_SLOTS: usize = 1 << 16;
 
 #[cfg(test)]
 mod tests {
