@@ -14,17 +14,22 @@
 //! splits at runs of `\n`, FineWeb at each `\n`. Character counts are Unicode scalar values,
 //! like Python's `len`.
 //!
-//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 156
-//! instructions per byte for a whole `decant filter --preset fineweb-2024 -j 1` run (209
-//! before the shared line spans, word facts and n-gram table): the tokenizer about 50 (of
-//! which 14 go to the 4% of chunks that take the general prefix/suffix/infix path), Gopher
-//! repetition about 46 besides (word facts, n-gram levels, duplicate lines and
-//! paragraphs), C4 about 21 (of which sentence counting 7), Gopher quality about 18,
-//! FineWeb about 4, reading and writing about 17. What is computed once per text and
-//! shared lives in [`Scratch`]: the words, their [`WordFacts`] (hash, characters, ASCII
-//! classes), the `splitlines()` line spans and the character count. The next gains are in
-//! the tokenizer's general path (affix and infix search by character, exception lookups on
-//! every peeled piece) and in hashing words while tokenizing.
+//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 140
+//! instructions per byte for a whole `decant filter` run of the four quality rules of
+//! `fineweb-2024` with `-j 1` (209 before the shared line spans, word facts and n-gram
+//! table; 156 before the early stops below): the tokenizer about 50 (of which 13 go to the
+//! 4% of chunks that take the general prefix/suffix/infix path), Gopher repetition about 46
+//! besides (word facts 13, n-gram levels, duplicate lines and paragraphs), C4 about 15,
+//! Gopher quality about 11, FineWeb about 3, reading and writing about 17. What is computed
+//! once per text and shared lives in [`Scratch`]: the words, their [`WordFacts`] (hash,
+//! characters, ASCII classes), the `splitlines()` line spans, the character count and the
+//! duplicate-line table. Rules whose answer is known part way stop counting there (Gopher's
+//! stop words once two are present, C4's sentences once there are five) unless `decant
+//! explain` is tracing, which records exact values. The costs are now spread thin: no
+//! function is above 15% of the run, so the 100 MB/s per core the rules were asked for
+//! needs a different shape (one pass that tokenizes, hashes and classifies words
+//! together, with SIMD byte classification, which `unsafe_code = "forbid"` and stable
+//! Rust's lack of portable SIMD leave to 8-byte SWAR today) rather than more local gains.
 
 pub mod c4;
 mod datatrove_sets;
