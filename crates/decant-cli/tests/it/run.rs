@@ -56,6 +56,14 @@ fn examples() -> Vec<String> {
         .collect()
 }
 
+/// `decant run INPUTS... -o OUT --config CFG`, finished.
+fn run_config(inputs: &[&Path], out: &Path, cfg: &Path) -> std::process::Output {
+    let mut args = vec!["run"];
+    args.extend(inputs.iter().map(|p| path_str(p)));
+    args.extend(["-o", path_str(out), "--config", path_str(cfg)]);
+    run(decant(&args))
+}
+
 #[test]
 fn the_default_pipeline_fills_the_output_folder_and_explains_each_document() {
     let dir = tempfile::tempdir().unwrap();
@@ -332,14 +340,7 @@ fn bad_input_of_every_kind_is_set_aside_and_the_run_completes() {
     let out = dir.path().join("out");
     let cfg = dir.path().join("p.toml");
     fs::write(&cfg, "[[step]]\nkind = \"repair\"\n").unwrap();
-    let o = run(decant(&[
-        "run",
-        path_str(&inp),
-        "-o",
-        path_str(&out),
-        "--config",
-        path_str(&cfg),
-    ]));
+    let o = run_config(&[&inp], &out, &cfg);
     assert_exit(&o, 3, "could not be read");
     let err = stderr(&o);
     let s = stats(&out);
@@ -543,14 +544,7 @@ fn explain_finds_a_document_paragraph_dedup_emptied_without_a_dedup_step() {
     let cfg = dir.path().join("p.toml");
     fs::write(&cfg, "[[step]]\nkind = \"paragraph_dedup\"\n").unwrap();
     let out = dir.path().join("out");
-    let o = run(decant(&[
-        "run",
-        path_str(&input),
-        "-o",
-        path_str(&out),
-        "--config",
-        path_str(&cfg),
-    ]));
+    let o = run_config(&[&input], &out, &cfg);
     assert_exit(&o, 0, "(checked)");
     let o = run(decant(&["explain", path_str(&out), "again", "--json"]));
     let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -593,15 +587,7 @@ fn paragraph_dedup_removes_paragraphs_earlier_survivors_have_across_shards() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let o = run(decant(&[
-        "run",
-        path_str(&a),
-        path_str(&b),
-        "-o",
-        path_str(&out),
-        "--config",
-        path_str(&cfg),
-    ]));
+    let o = run_config(&[&a, &b], &out, &cfg);
     assert_exit(&o, 0, "(checked)");
     let read = |f: &str| json_lines(&fs::read_to_string(out.join("data").join(f)).unwrap());
     let texts = |rows: Vec<serde_json::Value>| -> Vec<(String, String)> {
