@@ -166,10 +166,7 @@ mod tests {
 
     #[test]
     fn mixed_text_falls_below_the_threshold() {
-        let en = "The committee will publish its report on the proposed changes next week, \
-                  and the minister has said that she expects a long debate in parliament.";
-        let de = "Der Ausschuss wird seinen Bericht über die geplanten Änderungen nächste Woche \
-                  veröffentlichen, und die Ministerin erwartet eine lange Debatte im Parlament.";
+        let (en, de) = (crate::lang::EN_SENTENCE, crate::lang::DE_SENTENCE);
         let r = judge(LanguageFilter::default(), &format!("{en} {de}"))
             .rejection
             .expect("dropped");

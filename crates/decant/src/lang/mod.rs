@@ -560,6 +560,16 @@ impl LanguageModel {
     }
 }
 
+/// An English sentence for tests (here and in the language filter's).
+#[cfg(test)]
+pub(crate) const EN_SENTENCE: &str = "The committee will publish its report on the proposed \
+    changes next week, and the minister has said that she expects a long debate in parliament.";
+/// The same sentence in German.
+#[cfg(test)]
+pub(crate) const DE_SENTENCE: &str = "Der Ausschuss wird seinen Bericht über die geplanten \
+    Änderungen nächste Woche veröffentlichen, und die Ministerin erwartet eine lange Debatte \
+    im Parlament.";
+
 /// Every language's probability for one text.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -820,10 +830,7 @@ mod tests {
 
     #[test]
     fn a_text_split_between_two_languages_scores_lower() {
-        let en = "The committee will publish its report on the proposed changes next week, \
-                  and the minister has said that she expects a long debate in parliament.";
-        let de = "Der Ausschuss wird seinen Bericht über die geplanten Änderungen nächste Woche \
-                  veröffentlichen, und die Ministerin erwartet eine lange Debatte im Parlament.";
+        let (en, de) = (EN_SENTENCE, DE_SENTENCE);
         let (_, pure) = lang(en);
         let (_, mixed) = lang(&format!("{en} {de}"));
         assert!(pure > 0.95, "{pure}");
