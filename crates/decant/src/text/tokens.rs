@@ -211,6 +211,31 @@ pub fn is_punct(s: &str) -> bool {
         })
 }
 
+/// A letter no affix or infix rule splits off: alphabetic (Rust's `char::is_alphabetic`)
+/// and not a symbol (circled letters are both). Looked up in a bitmap of the Basic
+/// Multilingual Plane built on first use (ASCII is tested directly), since the general Unicode lookups cost a few
+/// hundred instructions per word of accented text.
+#[inline]
+fn is_plain_letter(c: char) -> bool {
+    static BMP: LazyLock<Box<[u64]>> = LazyLock::new(|| {
+        let mut bits = vec![0u64; 0x1_0000 / 64].into_boxed_slice();
+        for (cp, c) in (0x80..0x1_0000u32).filter_map(|cp| Some((cp, char::from_u32(cp)?))) {
+            if c.is_alphabetic() && !is_symbol(c) {
+                bits[(cp / 64) as usize] |= 1 << (cp % 64);
+            }
+        }
+        bits
+    });
+    let cp = u32::from(c);
+    if cp < 0x80 {
+        c.is_ascii_alphabetic()
+    } else if cp < 0x1_0000 {
+        BMP[(cp / 64) as usize] & (1 << (cp % 64)) != 0
+    } else {
+        c.is_alphabetic() && !is_symbol(c)
+    }
+}
+
 fn is_symbol(c: char) -> bool {
     !c.is_ascii() && get_general_category(c) == Gc::OtherSymbol
 }
@@ -718,6 +743,14 @@ pub trait Sink {
     fn token(&mut self, span: Span);
     /// A whitespace token (a whitespace run that is not a single space).
     fn space(&mut self) {}
+    /// A word or punctuation token at `span` made only of ASCII letters and digits, with
+    /// at least one letter if `letter`: what the scanning loop already knows, for sinks
+    /// that would otherwise read the bytes again.
+    #[inline]
+    fn ascii_alnum(&mut self, span: Span, letter: bool) {
+        let _ = letter;
+        self.token(span);
+    }
 }
 
 impl Sink for Vec<Span> {
@@ -819,10 +852,13 @@ impl Tokenizer {
                         && chunk.as_bytes()[chunk.len() - 1].is_ascii_digit())
                     || (seen & !(LETTER | NON_ASCII) == 0
                         && seen & NON_ASCII != 0
-                        && chunk.chars().all(|c| c.is_alphabetic() && !is_symbol(c)));
+                        && chunk.chars().all(is_plain_letter));
                 if whole {
                     match special(chunk) {
                         Some(lens) => emit_special(lens, start, sink),
+                        None if seen & !(LETTER | DIGIT) == 0 => {
+                            sink.ascii_alnum(span(start, 0, chunk.len()), seen & LETTER != 0);
+                        }
                         None => sink.token(span(start, 0, chunk.len())),
                     }
                 } else {
@@ -847,7 +883,7 @@ impl Tokenizer {
                 && special(&chunk[1..]).is_none()
             {
                 sink.token(span(base, 0, 1));
-                sink.token(span(base, 1, b.len()));
+                sink.ascii_alnum(span(base, 1, b.len()), true);
                 return;
             }
         }
@@ -861,12 +897,12 @@ impl Tokenizer {
             let mut at = 0;
             for (k, &c) in b.iter().enumerate() {
                 if c == b'-' {
-                    sink.token(span(base, at, k));
+                    sink.ascii_alnum(span(base, at, k), true);
                     sink.token(span(base, k, k + 1));
                     at = k + 1;
                 }
             }
-            sink.token(span(base, at, b.len()));
+            sink.ascii_alnum(span(base, at, b.len()), true);
             return;
         }
         if let [letters @ .., last] = b {
@@ -878,7 +914,7 @@ impl Tokenizer {
                 // (Letters that are an exception take the general way: "Wed." ends in "d.".)
                 let cut = letters.len();
                 if special(&chunk[..cut]).is_none() {
-                    sink.token(span(base, 0, cut));
+                    sink.ascii_alnum(span(base, 0, cut), true);
                     sink.token(span(base, cut, b.len()));
                     return;
                 }
@@ -1129,6 +1165,18 @@ mod tests {
         let mut v = Vec::new();
         words_into(s, &mut v);
         v.iter().map(|sp| sp.text(s)).collect()
+    }
+
+    #[test]
+    fn plain_letter_bitmap_matches_the_unicode_tables() {
+        for c in (0..0x11_0000).filter_map(char::from_u32) {
+            assert_eq!(
+                is_plain_letter(c),
+                c.is_alphabetic() && !is_symbol(c),
+                "U+{:04X}",
+                u32::from(c)
+            );
+        }
     }
 
     /// Each case was checked against spaCy 3.8's blank English tokenizer.
