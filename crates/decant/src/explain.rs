@@ -36,8 +36,9 @@ pub struct Explanation {
     pub metadata: serde_json::Map<String, serde_json::Value>,
     /// What dedup decided, if the pipeline dedups and the document reached it.
     pub dedup: Option<DedupTrace>,
-    /// The paragraphs paragraph dedup removed from the kept document (each with its reason,
-    /// line, text, the document that has it first and how many have it).
+    /// The paragraphs paragraph dedup removed from the document (each with its reason,
+    /// line, text, the document that has it first and how many have it), also when it
+    /// removed them all.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub paragraphs: Vec<serde_json::Value>,
     /// Where it ended up.
@@ -219,7 +220,15 @@ pub fn explain(layout: &Layout, id: &str) -> Result<Option<Explanation>> {
         });
     }
     let mut paragraphs = Vec::new();
-    if plan.paragraphs.is_some() && fate.is_none() {
+    // Paragraphs are removed from what the filters keep; a document they all went from is
+    // also in the dedup rejects (`duplicate_paragraphs`).
+    let emptied = dedup
+        .as_ref()
+        .and_then(|d| d.record.as_ref())
+        .and_then(|r| r.get("reason"))
+        .and_then(serde_json::Value::as_str)
+        == Some("duplicate_paragraphs");
+    if plan.paragraphs.is_some() && (fate.is_none() || emptied) {
         let record = find_doc_record(
             &layout.rejects(&shard, "paragraphs"),
             id,

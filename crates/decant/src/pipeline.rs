@@ -59,8 +59,8 @@ pub struct Job {
     /// Paragraphs to remove because earlier documents have them (paragraph dedup's plan);
     /// applied after repair and before the filters.
     pub paragraphs: Option<std::sync::Arc<crate::dedup::paragraph::ParagraphPlan>>,
-    /// Where the paragraphs paragraph dedup removed from kept documents are listed, one
-    /// record per edited document (created only if needed).
+    /// Where the paragraphs paragraph dedup removed are listed, one record per edited
+    /// document, those it emptied included (created only if needed).
     pub paragraph_removals: Option<PathBuf>,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
@@ -585,6 +585,18 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                         summary.record_bytes +=
                             doc.record.as_ref().map_or(doc.text.len(), |r| r.raw.len()) as u64;
                         let final_text = outcome.text.as_deref().or(repaired.as_deref());
+                        // Removed paragraphs are listed whatever became of the document,
+                        // one it emptied (set aside as `duplicate_paragraphs`) included.
+                        if let (Some(out), false) =
+                            (paragraph_removals.as_mut(), paragraph_edits.is_empty())
+                        {
+                            out.write(&ParagraphRecord {
+                                id: &doc.id,
+                                file: &doc.origin.file,
+                                line: doc.origin.line,
+                                paragraphs: &paragraph_edits,
+                            })?;
+                        }
                         let duplicate = if outcome.rejection.is_none() {
                             job.removals.as_ref().and_then(|r| {
                                 r.get(crate::dedup::doc_key(input, first + i as u64))
@@ -651,16 +663,6 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                             }
                             for e in &paragraph_edits {
                                 *summary.lines_removed.entry(e.reason).or_default() += 1;
-                            }
-                            if let (Some(out), false) =
-                                (paragraph_removals.as_mut(), paragraph_edits.is_empty())
-                            {
-                                out.write(&ParagraphRecord {
-                                    id: &doc.id,
-                                    file: &doc.origin.file,
-                                    line: doc.origin.line,
-                                    paragraphs: &paragraph_edits,
-                                })?;
                             }
                             if final_text.is_some() {
                                 summary.edited += 1;

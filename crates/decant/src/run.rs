@@ -9,7 +9,7 @@
 //! | `data/part-NNNNN.EXT` | kept documents of shard N (`EXT`: the output format) |
 //! | `rejects/part-NNNNN.jsonl` | documents dropped by repair's filters or the quality rules |
 //! | `rejects/part-NNNNN.dedup.jsonl` | documents removed as duplicates, with `duplicate_of` |
-//! | `rejects/part-NNNNN.paragraphs.jsonl` | paragraphs paragraph dedup removed from kept documents, per document |
+//! | `rejects/part-NNNNN.paragraphs.jsonl` | paragraphs paragraph dedup removed, per document (one it emptied included) |
 //! | `errors/part-NNNNN.jsonl` | records that could not be read, with file, line and cause |
 //! | `clusters.jsonl` | every duplicate cluster with its survivor |
 //! | `stats.json`, `report.html` | what the run did (see [`crate::report`]) |

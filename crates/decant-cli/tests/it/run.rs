@@ -555,6 +555,16 @@ fn explain_finds_a_document_paragraph_dedup_emptied_without_a_dedup_step() {
             .starts_with("removed as duplicate_paragraphs"),
         "{e}"
     );
+    // The paragraph it lost is listed, as for a document that kept some.
+    assert_eq!(e["paragraphs"].as_array().map(Vec::len), Some(1), "{e}");
+    assert_eq!(e["paragraphs"][0]["reason"], "duplicate_paragraph", "{e}");
+    assert_eq!(e["paragraphs"][0]["text"], para, "{e}");
+    assert_eq!(e["paragraphs"][0]["lines"], json!([1, 1]), "{e}");
+    let listed = json_lines(
+        &fs::read_to_string(out.join("rejects").join("part-00000.paragraphs.jsonl")).unwrap(),
+    );
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["id"], "again");
 }
 
 #[test]
@@ -631,8 +641,8 @@ fn paragraph_dedup_removes_paragraphs_earlier_survivors_have_across_shards() {
     lists_and_explains_removed_paragraphs(&out, &a, &para);
 }
 
-/// The paragraphs paragraph dedup removed from kept documents: each listed with its document
-/// in `rejects/`, and shown by `explain`.
+/// The paragraphs paragraph dedup removed: each listed with its document in `rejects/`, and
+/// shown by `explain`.
 fn lists_and_explains_removed_paragraphs(
     out: &std::path::Path,
     first: &std::path::Path,
@@ -654,16 +664,20 @@ fn lists_and_explains_removed_paragraphs(
             )
         })
         .collect();
-    let (p1, p2) = (para(1), para(2));
+    let (p1, p2, p12) = (para(1), para(2), para(12));
     let (a1, a2) = (
         format!("{}:1", path_str(first)),
         format!("{}:2", path_str(first)),
     );
+    let b1 = first.with_file_name("b.jsonl");
+    let b1 = format!("{}:1", path_str(&b1));
+    // b4 lost its only paragraph: it is listed too (and set aside as a document).
     assert_eq!(
         listed,
         [
             ("b1", "duplicate_paragraph", p1.as_str(), a1.as_str()),
             ("b2", "duplicate_paragraph", p2.as_str(), a2.as_str()),
+            ("b4", "duplicate_paragraph", p12.as_str(), b1.as_str()),
         ],
         "{removed:?}"
     );
