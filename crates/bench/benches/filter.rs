@@ -5,7 +5,7 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use decant::filter::{
     C4Quality, Doc, FineWebQuality, GopherQuality, GopherRepetition, LanguageFilter, Preset,
-    Scratch,
+    RuleName, Scratch,
 };
 use decant::step::{Filter, FilterStats};
 use decant::text::tokens::{Span, Tokenizer};
@@ -55,6 +55,19 @@ fn benches(c: &mut Criterion) {
             let mut stats = FilterStats::default();
             for t in &texts {
                 black_box(fineweb.run(t, &mut scratch, &mut stats));
+            }
+        });
+    });
+    // The preset's four quality rules without language ID: the figure the rules' per-core
+    // target is about.
+    let mut config = Preset::FineWeb2024.config();
+    config.steps.retain(|&r| r != RuleName::Language);
+    let rules_only = config.build();
+    g.bench_function("preset_fineweb_2024_without_language", |b| {
+        b.iter(|| {
+            let mut stats = FilterStats::default();
+            for t in &texts {
+                black_box(rules_only.run(t, &mut scratch, &mut stats));
             }
         });
     });

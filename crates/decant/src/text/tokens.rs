@@ -1184,6 +1184,8 @@ mod tests {
     fn splits_like_spacy() {
         let cases: &[(&str, &[&str])] = &[
             ("end.The next", &["end", ".", "The", "next"]),
+            ("© 2024 – Acme »", &["©", "2024", "–", "Acme", "»"]),
+            ("€ £ … ” ’ “", &["€", "£", "…", "”", "’", "“"]),
             ("a.b", &["a.b"]),
             ("U.S.A.", &["U.S.A."]),
             ("J. Smith", &["J.", "Smith"]),
