@@ -14,22 +14,31 @@
 //! splits at runs of `\n`, FineWeb at each `\n`. Character counts are Unicode scalar values,
 //! like Python's `len`.
 //!
-//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 140
+//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 134
 //! instructions per byte for a whole `decant filter` run of the four quality rules of
 //! `fineweb-2024` with `-j 1` (209 before the shared line spans, word facts and n-gram
-//! table; 156 before the early stops below): the tokenizer about 50 (of which 13 go to the
-//! 4% of chunks that take the general prefix/suffix/infix path), Gopher repetition about 46
-//! besides (word facts 13, n-gram levels, duplicate lines and paragraphs), C4 about 15,
-//! Gopher quality about 11, FineWeb about 3, reading and writing about 17. What is computed
-//! once per text and shared lives in [`Scratch`]: the words, their [`WordFacts`] (hash,
-//! characters, ASCII classes), the `splitlines()` line spans, the character count and the
-//! duplicate-line table. Rules whose answer is known part way stop counting there (Gopher's
-//! stop words once two are present, C4's sentences once there are five) unless `decant
-//! explain` is tracing, which records exact values. The costs are now spread thin: no
-//! function is above 15% of the run, so the 100 MB/s per core the rules were asked for
+//! table; 156 before the early stops below; 140 before the facts were taken while
+//! tokenizing): the tokenizer with the words' [`WordFacts`] about 61 (of which about 13 go
+//! to the 4% of chunks that take the general prefix/suffix/infix path, some 2,000
+//! instructions each), Gopher repetition about 27 besides (n-gram levels, duplicate lines
+//! and paragraphs), C4 about 15, Gopher quality about 11, FineWeb about 3, reading and
+//! writing about 17. In wall time (perf, the whole small corpus) Gopher repetition's
+//! n-gram tables and the tokenizer take about a fifth each: the tables cost more in cache
+//! misses than their instructions say. What is computed once per text and shared lives in
+//! [`Scratch`]: the words and their facts (hash, characters, ASCII classes: the
+//! tokenizer's scan already knows them for ASCII letters and digits, so only the hash is
+//! computed there), the `splitlines()` line spans, the character count and the
+//! duplicate-line table. Rules whose answer is known part way stop counting there
+//! (Gopher's stop words once two are present, C4's sentences once there are five) unless
+//! `decant explain` is tracing, which records exact values. The costs are spread thin: no
+//! function is above 20% of the run, so the 100 MB/s per core the rules were asked for
 //! needs a different shape (one pass that tokenizes, hashes and classifies words
 //! together, with SIMD byte classification, which `unsafe_code = "forbid"` and stable
 //! Rust's lack of portable SIMD leave to 8-byte SWAR today) rather than more local gains.
+//! Tried and measured as no gain: remembering the tokens of chunks that take the general
+//! path (only a quarter recur within a worker's documents, and each new entry costs two
+//! allocations), and an eight-byte key for the exception filter (the short-chunk copy
+//! costs more than it saves).
 
 pub mod c4;
 mod datatrove_sets;
