@@ -38,7 +38,9 @@
 //! Tried and measured as no gain: remembering the tokens of chunks that take the general
 //! path (only a quarter recur within a worker's documents, and each new entry costs two
 //! allocations), and an eight-byte key for the exception filter (the short-chunk copy
-//! costs more than it saves).
+//! costs more than it saves), and a four-byte n-gram table for Gopher repetition (first
+//! position only, hash and count read by position: a quarter of the memory to clear per
+//! level, the same CPU time).
 
 pub mod c4;
 mod datatrove_sets;

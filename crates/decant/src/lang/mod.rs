@@ -198,7 +198,14 @@ impl<'a> Cursor<'a> {
 impl LanguageModel {
     /// Reads a model in the format `crates/langid-model` writes (zstd-compressed).
     pub fn parse(compressed: &[u8]) -> Result<LanguageModel, String> {
-        let raw = zstd::stream::decode_all(compressed).map_err(|e| e.to_string())?;
+        // One call when the frame says its size (the model's does), else as a stream.
+        let raw = match zstd::zstd_safe::get_frame_content_size(compressed) {
+            Ok(Some(size)) if size < 1 << 32 => {
+                zstd::bulk::decompress(compressed, usize::try_from(size).expect("below 4 GiB"))
+            }
+            _ => zstd::stream::decode_all(compressed),
+        }
+        .map_err(|e| e.to_string())?;
         let mut cur = Cursor { bytes: &raw, at: 0 };
         if cur.take(16)? != b"decant-langid 1\n" {
             return Err("not a decant language model".into());
@@ -227,23 +234,26 @@ impl LanguageModel {
         for _ in 0..n_ngrams {
             let at = cur.at;
             let len = usize::from(cur.u8()?);
-            let ngram = std::str::from_utf8(cur.take(len)?).map_err(|e| e.to_string())?;
-            let order = ngram.chars().count();
-            if !(1..=MAX_ORDER).contains(&order) {
-                return Err(format!("n-gram {ngram:?} has {order} letters"));
-            }
+            let bytes = cur.take(len)?;
+            let mut letters = ['\0'; MAX_ORDER];
+            let order = decode_letters(bytes, &mut letters).ok_or_else(|| {
+                format!("n-gram {bytes:?} at byte {at} is not 1 to {MAX_ORDER} letters of UTF-8")
+            })?;
             let count = usize::from(cur.u8()?);
             if count == 0 {
-                return Err(format!("n-gram {ngram:?} has no entries"));
+                return Err(format!("n-gram {bytes:?} at byte {at} has no entries"));
             }
             for pair in cur.take(2 * count)?.chunks(2) {
                 if usize::from(pair[0]) >= n_langs {
-                    return Err(format!("n-gram {ngram:?} names language {}", pair[0]));
+                    return Err(format!(
+                        "n-gram {bytes:?} at byte {at} names language {}",
+                        pair[0]
+                    ));
                 }
             }
             let mut suffixes = [0u64; MAX_ORDER];
             let mut hash = SEED;
-            for (k, letter) in ngram.chars().rev().enumerate() {
+            for (k, &letter) in letters[..order].iter().rev().enumerate() {
                 hash = mix(hash, letter);
                 suffixes[k] = hash;
             }
@@ -259,7 +269,7 @@ impl LanguageModel {
             }
             slot_of.push(u32::try_from(slot).map_err(|e| e.to_string())?);
             if order <= 2 || count >= ROW_MIN_ENTRIES {
-                candidates.push((at, order, suffixes));
+                candidates.push((slot_of.len() - 1, at, order, suffixes));
             }
         }
         if cur.at != raw.len() {
@@ -271,7 +281,7 @@ impl LanguageModel {
         if raw.len() >= 1 << 32 {
             return Err("the model is too large".into());
         }
-        let (rows, row_of) = build_rows(&raw, &slots, &candidates)?;
+        let (rows, row_of) = build_rows(&raw, &slots, &candidates, slot_of.len())?;
         let entries = set_payloads(&raw, first, &slot_of, &mut slots, &row_of)?;
         Ok(LanguageModel {
             languages,
@@ -675,6 +685,36 @@ impl State {
 
 /// The n-gram's bytes and the (language, q) pairs of the record at `at` in a model that
 /// [`LanguageModel::parse`] has checked.
+/// Decodes `bytes` as UTF-8 into `out`: the number of characters, or `None` if it is not
+/// UTF-8 or holds no character or more than `out` does. (Per n-gram, `str::from_utf8` and
+/// `chars` cost a fifth of the model's load; overlong three- and four-byte forms, which no
+/// model holds, are let through as the characters they spell.)
+fn decode_letters(bytes: &[u8], out: &mut [char; MAX_ORDER]) -> Option<usize> {
+    let (mut n, mut i) = (0, 0);
+    while i < bytes.len() {
+        let lead = bytes[i];
+        let (width, bits) = match lead {
+            0x00..=0x7F => (1, u32::from(lead)),
+            0xC2..=0xDF => (2, u32::from(lead & 0x1F)),
+            0xE0..=0xEF => (3, u32::from(lead & 0x0F)),
+            0xF0..=0xF4 => (4, u32::from(lead & 0x07)),
+            _ => return None,
+        };
+        let tail = bytes.get(i + 1..i + width)?;
+        let mut cp = bits;
+        for &b in tail {
+            if b & 0xC0 != 0x80 {
+                return None;
+            }
+            cp = cp << 6 | u32::from(b & 0x3F);
+        }
+        *out.get_mut(n)? = char::from_u32(cp)?;
+        n += 1;
+        i += width;
+    }
+    (n > 0).then_some(n)
+}
+
 fn record(raw: &[u8], at: usize) -> (&[u8], &[u8]) {
     let len = usize::from(raw[at]);
     let count = usize::from(raw[at + 1 + len]);
@@ -684,15 +724,17 @@ fn record(raw: &[u8], at: usize) -> (&[u8], &[u8]) {
     )
 }
 
-/// The rows (see [`LanguageModel`]'s `rows`) of the `candidates` (record offset, order, hashes
-/// of the last 1, 2, … letters): each language's value of the n-gram's longest suffix it holds;
-/// and each candidate's offset with its row. `slots` hold the records' offsets in `raw`.
+/// The rows (see [`LanguageModel`]'s `rows`) of the `candidates` (record number, record
+/// offset, order, hashes of the last 1, 2, … letters): each language's value of the n-gram's
+/// longest suffix it holds; and by record number (of `records`), its row or 0 for none.
+/// `slots` hold the records' offsets in `raw`.
 #[allow(clippy::type_complexity)]
 fn build_rows(
     raw: &[u8],
     slots: &[u64],
-    candidates: &[(usize, usize, [u64; MAX_ORDER])],
-) -> Result<(Vec<[u8; LANES]>, rustc_hash::FxHashMap<usize, u32>), String> {
+    candidates: &[(usize, usize, usize, [u64; MAX_ORDER])],
+    records: usize,
+) -> Result<(Vec<[u8; LANES]>, Vec<u32>), String> {
     let mask = slots.len() - 1;
     let find = |hash: u64| {
         #[allow(clippy::cast_possible_truncation)]
@@ -710,8 +752,9 @@ fn build_rows(
         }
     };
     let mut rows = vec![[NONE; LANES]];
-    let mut row_of = rustc_hash::FxHashMap::default();
-    for &(at, order, suffixes) in candidates {
+    // Row 0 is the empty row, never a candidate's: 0 says "no row".
+    let mut row_of = vec![0u32; records];
+    for &(index, _, order, suffixes) in candidates {
         let mut values = [NONE; LANES];
         let mut fits = true;
         for (k, &hash) in suffixes.iter().enumerate().take(order) {
@@ -732,7 +775,7 @@ fn build_rows(
             // Its entries are spilled instead.
             continue;
         }
-        row_of.insert(at, u32::try_from(rows.len()).map_err(|e| e.to_string())?);
+        row_of[index] = u32::try_from(rows.len()).map_err(|e| e.to_string())?;
         rows.push(values);
     }
     if rows.len() >= 1 << 30 {
@@ -742,13 +785,14 @@ fn build_rows(
 }
 
 /// Replaces each slot's record offset with its final payload (`first`: the first record's
-/// offset; `slot_of`: each record's slot, in the file's order); returns the spilled entries.
+/// offset; `slot_of`: each record's slot, `row_of`: its row or 0, in the file's order); returns the
+/// spilled entries.
 fn set_payloads(
     raw: &[u8],
     first: usize,
     slot_of: &[u32],
     slots: &mut [u64],
-    row_of: &rustc_hash::FxHashMap<usize, u32>,
+    row_of: &[u32],
 ) -> Result<Vec<u16>, String> {
     let inline = |e: u16| {
         (e >> 9 < INLINE_LIMIT && e & 0x1FF < INLINE_LIMIT)
@@ -756,15 +800,15 @@ fn set_payloads(
     };
     let mut entries: Vec<u16> = Vec::new();
     let mut at = first;
-    for &slot in slot_of {
+    for (&slot, &row) in slot_of.iter().zip(row_of) {
         let (ngram, pairs) = record(raw, at);
         let next = at + 2 + ngram.len() + pairs.len();
         // Letters: the bytes that do not continue a UTF-8 sequence (the text is checked).
         let order = ngram.iter().filter(|&&b| b & 0xC0 != 0x80).count();
         let entry = |pair: &[u8]| u16::from(pair[0]) << 9 | value(order, u16::from(pair[1]));
         let one = |j: usize| inline(entry(&pairs[2 * j..2 * j + 2]));
-        let payload = match (row_of.get(&at), pairs.len() / 2) {
-            (Some(&row), _) => TAG_ROW << 30 | row,
+        let payload = match (row, pairs.len() / 2) {
+            (1.., _) => TAG_ROW << 30 | row,
             (_, 1) if one(0).is_some() => TAG_ONE << 30 | one(0).expect("inline"),
             (_, 2) if one(0).is_some() && one(1).is_some() => {
                 TAG_TWO << 30 | one(1).expect("inline") << 14 | one(0).expect("inline")
@@ -802,6 +846,27 @@ mod tests {
     fn lang(text: &str) -> (&'static str, f64) {
         let d = model().detect(text).expect("letters");
         (d.language, d.score)
+    }
+
+    #[test]
+    fn n_gram_letters_decode_as_utf8() {
+        let mut out = ['\0'; MAX_ORDER];
+        for s in ["a", "ab", "é", "日本", "ьяб", "𝒜x", "abcde"] {
+            let n = decode_letters(s.as_bytes(), &mut out);
+            assert_eq!(n, Some(s.chars().count()), "{s}");
+            assert!(out.iter().zip(s.chars()).all(|(a, b)| *a == b), "{s}");
+        }
+        for bad in [
+            &b""[..],
+            b"abcdef",
+            b"\xC3",
+            b"\xC3a",
+            b"\x80",
+            b"\xED\xA0\x80",
+            b"\xF5\x80\x80\x80",
+        ] {
+            assert_eq!(decode_letters(bad, &mut out), None, "{bad:?}");
+        }
     }
 
     #[test]
