@@ -723,7 +723,7 @@ impl Layout {
         self.root.join("data").join(format!("{shard}.{ext}"))
     }
     /// The rejects file of a shard and stage: `clean` (rules), `dedup` (duplicates) or
-    /// `paragraphs` (paragraphs removed from kept documents).
+    /// `paragraphs` (paragraphs paragraph dedup removed, per document).
     pub fn rejects(&self, shard: &str, stage: &str) -> PathBuf {
         let name = if stage == "clean" {
             format!("{shard}.jsonl")
