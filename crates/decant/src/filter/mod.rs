@@ -40,7 +40,8 @@
 //! allocations), and an eight-byte key for the exception filter (the short-chunk copy
 //! costs more than it saves), and a four-byte n-gram table for Gopher repetition (first
 //! position only, hash and count read by position: a quarter of the memory to clear per
-//! level, the same CPU time).
+//! level, the same CPU time), and C4's phrases in one case-insensitive aho-corasick pass
+//! (twice C4's instructions of the lowercased copy and `memmem` passes).
 
 pub mod c4;
 mod datatrove_sets;
