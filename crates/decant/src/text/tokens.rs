@@ -294,10 +294,44 @@ const ASCII_EDGE: &[u8] = b"!\"#&'()*,:;<>?[]_`{}";
 /// symbols).
 const EDGE: &str = "¡«´·»¿،؛؟٪۔।–—…、。！（），：；？～";
 
+/// [`ASCII_AFFIX`] flag: the byte is always a prefix.
+const A_PREFIX: u8 = 1;
+/// [`ASCII_AFFIX`] flag: the byte is always a suffix.
+const A_SUFFIX: u8 = 2;
+/// [`ASCII_AFFIX`] flag: a final `.` after the byte is split off.
+const A_BEFORE_DOT: u8 = 4;
+
+/// The affix rules' classes of the ASCII bytes, looked up instead of searching the lists
+/// for each character of a chunk that takes the general path.
+static ASCII_AFFIX: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < ASCII_EDGE.len() {
+        t[ASCII_EDGE[i] as usize] = A_PREFIX | A_SUFFIX | A_BEFORE_DOT;
+        i += 1;
+    }
+    t[b'$' as usize] |= A_PREFIX;
+    t[b'%' as usize] |= A_PREFIX | A_BEFORE_DOT;
+    t[b'=' as usize] |= A_PREFIX;
+    t[b'+' as usize] |= A_BEFORE_DOT;
+    t[b'-' as usize] |= A_BEFORE_DOT;
+    t[b'|' as usize] |= A_BEFORE_DOT;
+    let mut b = 0;
+    while b < 128 {
+        #[allow(clippy::cast_possible_truncation)] // b < 128
+        let c = b as u8;
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            t[b] |= A_BEFORE_DOT;
+        }
+        b += 1;
+    }
+    t
+};
+
 /// Single characters that are always a prefix.
 fn is_prefix_char(c: char) -> bool {
     if c.is_ascii() {
-        return ASCII_EDGE.contains(&(c as u8)) || matches!(c, '$' | '%' | '=');
+        return ASCII_AFFIX[c as usize] & A_PREFIX != 0;
     }
     c == '§' || EDGE.contains(c) || QUOTES.contains(c) || is_currency_char(c) || is_symbol(c)
 }
@@ -305,7 +339,7 @@ fn is_prefix_char(c: char) -> bool {
 /// Single characters that are always a suffix.
 fn is_suffix_char(c: char) -> bool {
     if c.is_ascii() {
-        return ASCII_EDGE.contains(&(c as u8));
+        return ASCII_AFFIX[c as usize] & A_SUFFIX != 0;
     }
     EDGE.contains(c) || QUOTES.contains(c) || is_symbol(c)
 }
@@ -313,10 +347,7 @@ fn is_suffix_char(c: char) -> bool {
 /// Characters after which a final `.` is split off.
 fn before_split_dot(c: char) -> bool {
     if c.is_ascii() {
-        return c.is_ascii_lowercase()
-            || c.is_ascii_digit()
-            || ASCII_EDGE.contains(&(c as u8))
-            || matches!(c, '%' | '+' | '-' | '|');
+        return ASCII_AFFIX[c as usize] & A_BEFORE_DOT != 0;
     }
     in_table(c, BEFORE_SPLIT_DOT)
 }
@@ -427,6 +458,16 @@ const UNITS: &[&str] = &[
     "اكواب",
 ];
 
+/// Whether `s` is one of [`UNITS`] (a hash lookup: the list is long, and every chunk with a
+/// digit not at its end asks).
+fn is_unit(s: &str) -> bool {
+    static SET: LazyLock<(usize, rustc_hash::FxHashSet<&'static str>)> = LazyLock::new(|| {
+        let max = UNITS.iter().map(|u| u.len()).max().unwrap_or(0);
+        (max, UNITS.iter().copied().collect())
+    });
+    s.len() <= SET.0 && SET.1.contains(s)
+}
+
 /// Byte length of the prefix at the start of `s` (0 when none).
 fn find_prefix(s: &str) -> usize {
     let mut it = s.chars();
@@ -506,7 +547,7 @@ fn find_suffix(s: &str) -> usize {
     if !last.is_ascii_digit() {
         if let Some(d) = s.bytes().rposition(|b| b.is_ascii_digit()) {
             let rest = &s[d + 1..];
-            if rest.len() > best && UNITS.contains(&rest) {
+            if rest.len() > best && is_unit(rest) {
                 best = rest.len();
             }
         }
@@ -568,16 +609,24 @@ fn is_domain(host: &str) -> bool {
             && l.chars().all(|c| label_char(c) || c == '_' || c == '-')
     };
     let n = tld.chars().count();
-    labels.split('.').all(label_ok)
-        && (2..=63).contains(&n)
+    (2..=63).contains(&n)
         && tld.chars().all(|c| is_lower(c) && !QUOTES.contains(c))
+        && labels.split('.').all(label_ok)
 }
 
 /// An IPv4 address the pattern accepts: first octet 1–223 but not 10 or 127, not in
 /// 169.254/16, 192.168/16 or 172.16/12, last octet 1–254.
 fn is_public_ipv4(host: &str) -> bool {
-    let parts: Vec<&str> = host.split('.').collect();
-    if parts.len() != 4
+    let mut parts = [""; 4];
+    let mut n = 0;
+    for part in host.split('.') {
+        if n == 4 {
+            return false;
+        }
+        parts[n] = part;
+        n += 1;
+    }
+    if n != 4
         || parts
             .iter()
             .any(|p| !(1..=3).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()))
@@ -767,6 +816,10 @@ pub struct Tokenizer {
     pieces: Vec<Span>,
     prefix_cuts: Vec<usize>,
     suffix_cuts: Vec<usize>,
+    /// Tests only: every chunk takes the general rules, none a shortcut (the reference the
+    /// shortcuts are checked against).
+    #[cfg(test)]
+    general_only: bool,
 }
 
 #[allow(clippy::cast_possible_truncation)] // documents are far below 4 GiB
@@ -777,7 +830,116 @@ fn span(base: usize, a: usize, b: usize) -> Span {
     }
 }
 
+/// The shape `[open] core [close]` of a chunk, where `open` is one ASCII byte that is always
+/// a prefix, `core` is ASCII letters only or ASCII digits only, and `close` is one ASCII
+/// byte that is always a suffix, a `.` after a lowercase letter or a digit, or `'s`/`’s`
+/// (either case), with at least one of `open` and `close`: the byte lengths of `open` and
+/// `close` and the core's class ([`LETTER`] or [`DIGIT`]). For such a chunk the affix rules
+/// cut exactly those three pieces (no unit, currency or infix rule applies to a core of
+/// one class), unless an exception intervenes.
+#[inline]
+fn affixed_core(b: &[u8]) -> Option<(usize, u8, usize)> {
+    let affix = |c: u8| {
+        if c < 0x80 {
+            ASCII_AFFIX[usize::from(c)]
+        } else {
+            0
+        }
+    };
+    let open = usize::from(affix(*b.first()?) & A_PREFIX != 0);
+    let mut end = b.len();
+    let mut close = 0;
+    let last = *b.last()?;
+    if matches!(last, b's' | b'S') && end >= open + 3 {
+        if b[end - 2] == b'\'' {
+            close = 2;
+        } else if end >= open + 5 && b[end - 4..end - 1] == *"’".as_bytes() {
+            close = 4;
+        }
+    } else if affix(last) & A_SUFFIX != 0 {
+        close = 1;
+    } else if last == b'.' && end >= open + 2 {
+        let before = b[end - 2];
+        if before.is_ascii_lowercase() || before.is_ascii_digit() {
+            close = 1;
+        }
+    }
+    end -= close;
+    if open + close == 0 || open >= end {
+        return None;
+    }
+    let core = &b[open..end];
+    let class = if core.iter().all(u8::is_ascii_alphabetic) {
+        LETTER
+    } else if core.iter().all(u8::is_ascii_digit) {
+        DIGIT
+    } else {
+        return None;
+    };
+    Some((open, class, close))
+}
+
+/// The chunk shapes that need none of the general rules' work, tokenized directly; false
+/// for any other chunk. `chunk` is not an exception.
+#[inline]
+fn shortcut(chunk: &str, base: usize, sink: &mut impl Sink) -> bool {
+    // The commonest shapes: an optional opening mark, ASCII letters or ASCII digits, and
+    // an optional closing mark or `'s` ("(word", "word,", "end.", "\"Yes,", "1.",
+    // "John's"), split into those pieces as the general rules below would split them.
+    let b = chunk.as_bytes();
+    if let Some((open, core, close)) = affixed_core(b) {
+        // An exception inside takes the general way ("Wed." ends in "d.", "(etc." holds
+        // "etc."); the whole chunk was checked above, and no other run of the pieces
+        // could be merged back.
+        let (lo, hi) = (open, b.len() - close);
+        if special(&chunk[lo..hi]).is_none()
+            && (open == 0 || special(&chunk[..hi]).is_none())
+            && (close == 0 || special(&chunk[lo..]).is_none())
+        {
+            if open > 0 {
+                sink.token(span(base, 0, open));
+            }
+            sink.ascii_alnum(span(base, lo, hi), core == LETTER);
+            if close > 0 {
+                sink.token(span(base, hi, b.len()));
+            }
+            return true;
+        }
+    }
+    // Letters joined by single hyphens ("well-known"): each hyphen is an infix, and no
+    // exception has this shape (a test checks the table).
+    if b.first().is_some_and(u8::is_ascii_alphabetic)
+        && b.last().is_some_and(u8::is_ascii_alphabetic)
+        && b.iter().all(|&c| c.is_ascii_alphabetic() || c == b'-')
+        && !b.windows(2).any(|w| w == b"--")
+    {
+        let mut at = 0;
+        for (k, &c) in b.iter().enumerate() {
+            if c == b'-' {
+                sink.ascii_alnum(span(base, at, k), true);
+                sink.token(span(base, k, k + 1));
+                at = k + 1;
+            }
+        }
+        sink.ascii_alnum(span(base, at, b.len()), true);
+        return true;
+    }
+    false
+}
+
 impl Tokenizer {
+    #[inline]
+    #[cfg_attr(
+        not(test),
+        allow(clippy::unused_self, reason = "the flag exists in tests only")
+    )]
+    fn general_only(&self) -> bool {
+        #[cfg(test)]
+        return self.general_only;
+        #[cfg(not(test))]
+        false
+    }
+
     /// Tokenizes `text`, reporting every token to `sink`.
     pub fn run(&mut self, text: &str, sink: &mut impl Sink) {
         let bytes = text.as_bytes();
@@ -845,14 +1007,15 @@ impl Tokenizer {
                 // letters or only digits; letters and digits ending in a digit (units and
                 // currency follow digits, never precede them); only letters of any script
                 // (not symbols such as circled letters, which spaCy splits off).
-                let whole = chunk.len() == 1
-                    || seen == LETTER
-                    || seen == DIGIT
-                    || (seen == LETTER | DIGIT
-                        && chunk.as_bytes()[chunk.len() - 1].is_ascii_digit())
-                    || (seen & !(LETTER | NON_ASCII) == 0
-                        && seen & NON_ASCII != 0
-                        && chunk.chars().all(is_plain_letter));
+                let whole = !self.general_only()
+                    && (chunk.len() == 1
+                        || seen == LETTER
+                        || seen == DIGIT
+                        || (seen == LETTER | DIGIT
+                            && chunk.as_bytes()[chunk.len() - 1].is_ascii_digit())
+                        || (seen & !(LETTER | NON_ASCII) == 0
+                            && seen & NON_ASCII != 0
+                            && chunk.chars().all(is_plain_letter)));
                 if whole {
                     match special(chunk) {
                         Some(lens) => emit_special(lens, start, sink),
@@ -873,52 +1036,8 @@ impl Tokenizer {
             emit_special(lens, base, sink);
             return;
         }
-        // The commonest shapes, ASCII letters and one closing mark ("word,", "end.") or one
-        // opening mark ("(word", "\"word"), split into the letters and the mark, as the
-        // general rules below would split them.
-        let b = chunk.as_bytes();
-        if let [b'(' | b'"' | b'[', letters @ ..] = b {
-            if letters.len() > 1
-                && letters.iter().all(u8::is_ascii_alphabetic)
-                && special(&chunk[1..]).is_none()
-            {
-                sink.token(span(base, 0, 1));
-                sink.ascii_alnum(span(base, 1, b.len()), true);
-                return;
-            }
-        }
-        // Letters joined by single hyphens ("well-known"): each hyphen is an infix, and no
-        // exception has this shape (a test checks the table).
-        if b.first().is_some_and(u8::is_ascii_alphabetic)
-            && b.last().is_some_and(u8::is_ascii_alphabetic)
-            && b.iter().all(|&c| c.is_ascii_alphabetic() || c == b'-')
-            && !b.windows(2).any(|w| w == b"--")
-        {
-            let mut at = 0;
-            for (k, &c) in b.iter().enumerate() {
-                if c == b'-' {
-                    sink.ascii_alnum(span(base, at, k), true);
-                    sink.token(span(base, k, k + 1));
-                    at = k + 1;
-                }
-            }
-            sink.ascii_alnum(span(base, at, b.len()), true);
+        if !self.general_only() && shortcut(chunk, base, sink) {
             return;
-        }
-        if let [letters @ .., last] = b {
-            if letters.len() > 1
-                && letters.iter().all(u8::is_ascii_alphabetic)
-                && (matches!(last, b',' | b';' | b':' | b'!' | b'?' | b')' | b'"')
-                    || (*last == b'.' && letters[letters.len() - 1].is_ascii_lowercase()))
-            {
-                // (Letters that are an exception take the general way: "Wed." ends in "d.".)
-                let cut = letters.len();
-                if special(&chunk[..cut]).is_none() {
-                    sink.ascii_alnum(span(base, 0, cut), true);
-                    sink.token(span(base, cut, b.len()));
-                    return;
-                }
-            }
         }
         let mut pieces = std::mem::take(&mut self.pieces);
         pieces.clear();
@@ -1272,6 +1391,82 @@ mod tests {
             let len = s.bytes().position(|b| b == b' ').unwrap_or(8);
             let classes = s.bytes().take(len).fold(0, |acc, b| acc | CLASS[usize::from(b)]);
             proptest::prop_assert_eq!(printable_ascii_run(x), (classes, len));
+        }
+    }
+
+    /// Records every token and whitespace token, and checks what `ascii_alnum` claims.
+    struct Record<'t> {
+        text: &'t str,
+        out: Vec<Option<Span>>,
+    }
+
+    impl Sink for Record<'_> {
+        fn token(&mut self, span: Span) {
+            self.out.push(Some(span));
+        }
+        fn space(&mut self) {
+            self.out.push(None);
+        }
+        fn ascii_alnum(&mut self, span: Span, letter: bool) {
+            let t = span.text(self.text);
+            assert!(t.bytes().all(|b| b.is_ascii_alphanumeric()), "{t:?}");
+            assert_eq!(t.bytes().any(|b| b.is_ascii_alphabetic()), letter, "{t:?}");
+            self.token(span);
+        }
+    }
+
+    fn record(text: &str, general_only: bool) -> Vec<Option<Span>> {
+        let mut t = Tokenizer {
+            general_only,
+            ..Tokenizer::default()
+        };
+        let mut r = Record {
+            text,
+            out: Vec::new(),
+        };
+        t.run(text, &mut r);
+        r.out
+    }
+
+    #[test]
+    fn affix_table_matches_the_lists() {
+        for b in 0u8..0x80 {
+            let c = char::from(b);
+            let edge = ASCII_EDGE.contains(&b);
+            assert_eq!(
+                is_prefix_char(c),
+                edge || matches!(c, '$' | '%' | '='),
+                "{c:?}"
+            );
+            assert_eq!(is_suffix_char(c), edge, "{c:?}");
+            let dot = c.is_ascii_lowercase() || c.is_ascii_digit() || edge;
+            assert_eq!(
+                before_split_dot(c),
+                dot || matches!(c, '%' | '+' | '-' | '|'),
+                "{c:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Every shortcut (whole chunks, affixed cores, hyphenated words) cuts as the
+        /// general prefix/suffix/infix rules and the exception merge do: chunks built from
+        /// opening marks, cores and closing marks.
+        #[test]
+        fn shortcuts_cut_as_the_general_rules_do(
+            text in r#"((["(\[#$'=*+]|…|«|“|\.\.)?([a-zA-Z]{1,4}|[0-9]{1,3}|[A-Z][a-z]+|[a-z]+[A-Z]|[A-Z]{1,2}|[a-z]{1,3}|é|ß|Wed|St|etc|e\.g|km|can|don|[a-z]+-[a-z]+)(\.|,|\)|"|'|;|:|!|\?|'s|’s|'S|[\]*_%+&<>/-]|’|…|»|”|\.\.|[0-9]|km|\$){0,2}[ \n]{1,2}){1,6}"#
+        ) {
+            proptest::prop_assert_eq!(record(&text, false), record(&text, true), "{:?}", text);
+        }
+
+        /// The same over any mix of letters, digits, marks and spaces.
+        #[test]
+        fn shortcuts_cut_as_the_general_rules_do_anywhere(
+            text in r#"([a-zA-Z]{1,5}|[0-9]{1,4}|[ .,;:!?'"()\[\]#$%=+*/@_&<>-]|’|…|«|»|©|é|É|ß|'s|’s|\.\.|e\.g\.|etc|Wed|St|can|km| |  |\n){0,14}"#
+        ) {
+            proptest::prop_assert_eq!(record(&text, false), record(&text, true), "{:?}", text);
         }
     }
 
