@@ -141,6 +141,9 @@ fn line_runs(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The hash an n-gram's mixing starts from.
+const GRAM_SEED: u64 = 0x9e37_79b9;
+
 #[inline]
 fn mix(h: u64, w: u64) -> u64 {
     (h.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
@@ -159,7 +162,7 @@ pub(crate) struct GramSlot {
 /// [`mix`] spreads well). Cheaper per n-gram than a general hash map, and emptied with one
 /// fill of a table sized for this document.
 struct GramCounts<'a> {
-    slots: &'a mut Vec<GramSlot>,
+    slots: &'a mut [GramSlot],
     shift: u32,
 }
 
@@ -169,7 +172,7 @@ impl<'a> GramCounts<'a> {
         slots.clear();
         slots.resize(size, GramSlot::default());
         GramCounts {
-            slots,
+            slots: slots.as_mut_slice(),
             shift: 64 - size.trailing_zeros(),
         }
     }
@@ -225,10 +228,8 @@ impl NGrams {
         // `marks[i]`: the n-gram at i occurs at least twice (set while counting).
         let grams = &mut s.grams;
         grams.clear();
-        grams.extend(words.iter().map(|w| mix(0x9e37_79b9, w.hash)));
         let candidates = &mut s.candidates;
         candidates.clear();
-        candidates.extend(0..u32::try_from(len).unwrap_or(u32::MAX));
         let marks = &mut s.marks;
         marks.clear();
         marks.resize(len, false);
@@ -243,45 +244,52 @@ impl NGrams {
             if len < n {
                 break;
             }
-            candidates.retain(|&i| (i as usize) + n <= len);
-            if candidates.is_empty() {
-                // Nothing repeats at this length or beyond: the first n-gram is the "top"
-                // one with its single occurrence, and no n-gram is a repeat.
-                if top.contains(&n) {
-                    out.top_chars[n] = chars_at(0, n) + n as u64 - 1;
+            let best;
+            if n == first_level {
+                // Every position is a candidate: no list to read, and the n-grams' hashes
+                // are made in one pass over the words.
+                let n_grams = len + 1 - n;
+                if n == 1 {
+                    grams.extend(words.iter().map(|w| mix(GRAM_SEED, w.hash)));
+                } else {
+                    grams.extend(words.windows(n).map(|w| {
+                        w[1..]
+                            .iter()
+                            .fold(mix(GRAM_SEED, w[0].hash), |h, x| mix(h, x.hash))
+                    }));
                 }
-                continue;
-            }
-            if n >= 2 {
+                let positions = grams.iter().zip(0u32..).map(|(&h, i)| (i, h));
+                best = count_grams(&mut s.slots, n_grams, positions, marks);
+                candidates.reserve(n_grams);
+                for (i, mark) in (0u32..).zip(&mut marks[..n_grams]) {
+                    if std::mem::take(mark) {
+                        candidates.push(i);
+                    }
+                }
+            } else {
+                candidates.retain(|&i| (i as usize) + n <= len);
+                if candidates.is_empty() {
+                    // Nothing repeats at this length or beyond: the first n-gram is the "top"
+                    // one with its single occurrence, and no n-gram is a repeat.
+                    if top.contains(&n) {
+                        out.top_chars[n] = chars_at(0, n) + n as u64 - 1;
+                    }
+                    continue;
+                }
                 for &i in candidates.iter() {
                     let i = i as usize;
                     grams[i] = mix(grams[i], words[i + n - 1].hash);
                 }
-            }
-            // Count the candidates' n-grams: (count, first position), keeping the most
-            // frequent (the first to reach the top count) as we go.
-            let mut counts = GramCounts::new(&mut s.slots, candidates.len());
-            let mut best = (1u32, 0u32);
-            for &i in candidates.iter() {
-                let e = counts.entry(grams[i as usize], i);
-                e.count += 1;
-                if e.count >= 2 {
-                    marks[i as usize] = true;
-                    if e.count == 2 {
-                        marks[e.first as usize] = true;
-                    }
-                    if e.count > best.0 || (e.count == best.0 && e.first < best.1) {
-                        best = (e.count, e.first);
-                    }
-                }
+                let positions = candidates.iter().map(|&i| (i, grams[i as usize]));
+                best = count_grams(&mut s.slots, candidates.len(), positions, marks);
+                // Keep the positions whose n-gram repeats, clearing their marks on the way.
+                candidates.retain(|&i| std::mem::take(&mut marks[i as usize]));
             }
             if top.contains(&n) {
                 // With no repeat, every n-gram occurs once and the first one is the "top".
                 let (count, first) = best;
                 out.top_chars[n] = (chars_at(first as usize, n) + n as u64 - 1) * u64::from(count);
             }
-            // Keep the positions whose n-gram repeats, clearing their marks on the way.
-            candidates.retain(|&i| std::mem::take(&mut marks[i as usize]));
             if dup.contains(&n) {
                 let seen = &mut s.set;
                 seen.clear();
@@ -307,6 +315,37 @@ impl NGrams {
         }
         out
     }
+}
+
+/// Counts the n-grams at `positions` (position, hash; `count` of them, in increasing
+/// position), marking in `marks` every position whose n-gram occurs at least twice; returns
+/// the most frequent n-gram's count and first position (the first to reach the top count;
+/// `(1, 0)` when none repeats).
+#[inline]
+fn count_grams(
+    slots: &mut Vec<GramSlot>,
+    count: usize,
+    positions: impl Iterator<Item = (u32, u64)>,
+    marks: &mut [bool],
+) -> (u32, u32) {
+    let mut counts = GramCounts::new(slots, count);
+    let mut best = (1u32, 0u32);
+    for (i, key) in positions {
+        let e = counts.entry(key, i);
+        e.count += 1;
+        if e.count >= 2 {
+            let first = e.first as usize;
+            let c = e.count;
+            marks[i as usize] = true;
+            if c == 2 {
+                marks[first] = true;
+            }
+            if c > best.0 || (c == best.0 && e.first < best.1) {
+                best = (c, e.first);
+            }
+        }
+    }
+    best
 }
 
 impl Filter for GopherRepetition {
@@ -453,6 +492,65 @@ mod tests {
         match GopherRepetition::default().check(&mut Doc::new(text, &mut scratch)) {
             Verdict::Drop(r) => Some((r.reason.into_owned(), r.value, r.threshold)),
             _ => None,
+        }
+    }
+
+    /// datatrove's n-gram measures written plainly over word lists: the most frequent
+    /// n-gram (the first to reach the top count) and the left-to-right repeat scan.
+    fn naive(words: &[&str], n: usize) -> (u64, u64) {
+        let grams: Vec<&[&str]> = words.windows(n).collect();
+        let chars = |g: &[&str]| g.iter().map(|w| w.chars().count() as u64).sum::<u64>();
+        let mut top = (0u64, 0u64); // (count, chars)
+        for (i, g) in grams.iter().enumerate() {
+            let count = grams.iter().filter(|h| h == &g).count() as u64;
+            let first = grams.iter().position(|h| h == g) == Some(i);
+            if first && count > top.0 {
+                top = (count, (chars(g) + n as u64 - 1) * count);
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        let (mut dup, mut i) = (0, 0);
+        while i + n <= words.len() {
+            if seen.insert(grams[i]) {
+                i += 1;
+            } else {
+                dup += chars(grams[i]);
+                i += n;
+            }
+        }
+        (top.1, dup)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn n_gram_measures_match_the_plain_definition(
+            picks in proptest::collection::vec(0usize..5, 0..60),
+            with_single in proptest::bool::ANY,
+        ) {
+            const VOCAB: [&str; 5] = ["a", "bb", "the", "été", "of"];
+            let words: Vec<&str> = picks.iter().map(|&k| VOCAB[k]).collect();
+            let text = words.join(" ");
+            let mut spans = Vec::new();
+            crate::text::tokens::words_into(&text, &mut spans);
+            let facts: Vec<WordFacts> = spans
+                .iter()
+                .map(|sp| crate::text::word_facts(text.as_bytes(), sp.start as usize, sp.end as usize))
+                .collect();
+            let chars_at = |i: usize, n: usize| -> u64 {
+                facts[i..i + n].iter().map(|f| u64::from(f.chars)).sum()
+            };
+            let first = if with_single { 1 } else { 2 };
+            let mut scratch = Scratch::default();
+            let got = NGrams::measure(&facts, chars_at, first..=4, 5..=10, &mut scratch);
+            for n in first..=10 {
+                let (top, dup) = naive(&words, n);
+                if n <= 4 && words.len() >= n {
+                    proptest::prop_assert_eq!(got.top_chars[n], top, "top {}", n);
+                }
+                if n >= 5 {
+                    proptest::prop_assert_eq!(got.dup_chars[n], dup, "dup {}", n);
+                }
+            }
         }
     }
 
