@@ -183,6 +183,10 @@ impl Filter for C4Quality {
         } else {
             Phrases::default()
         };
+        // Citations need a `[` and the curly-bracket rule a `{`: one pass over the
+        // document says whether any line needs looking at (usually none).
+        let brackets = memchr::memchr(b'[', text.as_bytes()).is_some();
+        let curly = self.filter_curly_bracket && memchr::memchr(b'{', text.as_bytes()).is_some();
         let (words, lines) = doc.words_and_lines();
         let mut tokenizer = Tokenizer::default();
         let mut next_word = 0;
@@ -236,7 +240,7 @@ impl Filter for C4Quality {
                 remove("too_long_word");
                 continue;
             }
-            let line = if self.remove_citations {
+            let line = if self.remove_citations && brackets {
                 remove_citations(line)
             } else {
                 line.into()
@@ -274,7 +278,7 @@ impl Filter for C4Quality {
                 remove("javascript");
                 continue;
             }
-            if self.filter_curly_bracket && line.contains('{') {
+            if curly && line.contains('{') {
                 verdict = Some(Verdict::Drop(Rejection::new(
                     STEP,
                     "curly_bracket",

@@ -213,27 +213,37 @@ pub fn is_punct(s: &str) -> bool {
 
 /// A letter no affix or infix rule splits off: alphabetic (Rust's `char::is_alphabetic`)
 /// and not a symbol (circled letters are both). Looked up in a bitmap of the Basic
-/// Multilingual Plane built on first use (ASCII is tested directly), since the general Unicode lookups cost a few
-/// hundred instructions per word of accented text.
+/// Multilingual Plane (ASCII is tested directly), since the general Unicode lookups cost a
+/// few hundred instructions per word of accented text. Each 64-character block of the
+/// bitmap is computed the first time a character of it is asked about: a text touches a
+/// few blocks, and computing all 1,024 would cost a process some 20 million instructions.
 #[inline]
 fn is_plain_letter(c: char) -> bool {
-    static BMP: LazyLock<Box<[u64]>> = LazyLock::new(|| {
-        let mut bits = vec![0u64; 0x1_0000 / 64].into_boxed_slice();
-        for (cp, c) in (0x80..0x1_0000u32).filter_map(|cp| Some((cp, char::from_u32(cp)?))) {
-            if c.is_alphabetic() && !is_symbol(c) {
-                bits[(cp / 64) as usize] |= 1 << (cp % 64);
-            }
-        }
-        bits
-    });
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static BITS: [AtomicU64; 0x1_0000 / 64] = [const { AtomicU64::new(0) }; 0x1_0000 / 64];
+    /// One bit per block of `BITS`: computed.
+    static DONE: [AtomicU64; 0x1_0000 / 64 / 64] = [const { AtomicU64::new(0) }; 16];
     let cp = u32::from(c);
     if cp < 0x80 {
-        c.is_ascii_alphabetic()
-    } else if cp < 0x1_0000 {
-        BMP[(cp / 64) as usize] & (1 << (cp % 64)) != 0
-    } else {
-        c.is_alphabetic() && !is_symbol(c)
+        return c.is_ascii_alphabetic();
     }
+    if cp >= 0x1_0000 {
+        return c.is_alphabetic() && !is_symbol(c);
+    }
+    let block = (cp / 64) as usize;
+    let done = 1u64 << (block % 64);
+    if DONE[block / 64].load(Ordering::Acquire) & done == 0 {
+        // Threads that race here compute the same bits.
+        let mut bits = 0u64;
+        for k in 0..64 {
+            let letter = char::from_u32(cp / 64 * 64 + k)
+                .is_some_and(|c| c.is_alphabetic() && !is_symbol(c));
+            bits |= u64::from(letter) << k;
+        }
+        BITS[block].store(bits, Ordering::Relaxed);
+        DONE[block / 64].fetch_or(done, Ordering::Release);
+    }
+    BITS[block].load(Ordering::Relaxed) & (1 << (cp % 64)) != 0
 }
 
 fn is_symbol(c: char) -> bool {
