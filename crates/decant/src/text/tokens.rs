@@ -788,6 +788,10 @@ fn printable_ascii_run(x: u64) -> (u8, usize) {
     };
     // Setting bit 0x20 folds `A-Z` onto `a-z`.
     let letters = range(x | (ONES * 0x20), b'a', b'z');
+    if letters == keep & HIGH {
+        // Only letters: most runs are a whole word.
+        return (LETTER, len);
+    }
     let digits = range(x, b'0', b'9');
     let others = keep & HIGH & !letters & !digits;
     let classes = if letters != 0 { LETTER } else { 0 }
