@@ -495,9 +495,11 @@ fn find_prefix(s: &str) -> usize {
     if is_prefix_char(c) {
         return c.len_utf8();
     }
-    for cur in CURRENCY {
-        if s.starts_with(cur) {
-            return cur.len();
+    if matches!(c, 'U' | 'C' | 'A') {
+        for cur in CURRENCY {
+            if s.starts_with(cur) {
+                return cur.len();
+            }
         }
     }
     0
@@ -506,10 +508,24 @@ fn find_prefix(s: &str) -> usize {
 /// Byte length of the suffix at the end of `s` (0 when none): the longest alternative that
 /// matches, as a leftmost regex search over spaCy's suffix alternatives finds it.
 fn find_suffix(s: &str) -> usize {
-    let mut rev = s.chars().rev();
-    let Some(last) = rev.next() else { return 0 };
-    let prev = rev.next();
-    let prev2 = rev.next();
+    let b = s.as_bytes();
+    // The last three characters: read as bytes when they are ASCII (the common case).
+    let (last, prev, prev2) = match *b {
+        [.., third, second, first] if (third | second | first) < 0x80 => (
+            char::from(first),
+            Some(char::from(second)),
+            Some(char::from(third)),
+        ),
+        [second, first] if (second | first) < 0x80 => {
+            (char::from(first), Some(char::from(second)), None)
+        }
+        [first] if first < 0x80 => (char::from(first), None, None),
+        _ => {
+            let mut rev = s.chars().rev();
+            let Some(last) = rev.next() else { return 0 };
+            (last, rev.next(), rev.next())
+        }
+    };
     let mut best = 0;
     if last == '.' {
         let dots = s.bytes().rev().take_while(|&b| b == b'.').count();
@@ -532,13 +548,8 @@ fn find_suffix(s: &str) -> usize {
         best = best.max(1 + prev.map_or(0, char::len_utf8));
     }
     // Units, currency and `+` directly after a digit.
-    let digit_before = |len: usize| {
-        s.len() > len
-            && s[..s.len() - len]
-                .chars()
-                .next_back()
-                .is_some_and(|c| c.is_ascii_digit())
-    };
+    // (A digit is one byte, and no byte of a longer character is a digit.)
+    let digit_before = |len: usize| s.len() > len && b[s.len() - len - 1].is_ascii_digit();
     if last == '+' && digit_before(1) {
         best = best.max(1);
     }
@@ -665,6 +676,10 @@ fn is_public_ipv4(host: &str) -> bool {
 
 /// Finds the infixes of `s` as byte ranges, left to right, non-overlapping.
 fn find_infixes(s: &str, out: &mut Vec<(usize, usize)>, chars: &mut Vec<(usize, char)>) {
+    if s.is_ascii() {
+        find_ascii_infixes(s.as_bytes(), out);
+        return;
+    }
     out.clear();
     chars.clear();
     chars.extend(s.char_indices());
@@ -718,6 +733,52 @@ fn find_infixes(s: &str, out: &mut Vec<(usize, usize)>, chars: &mut Vec<(usize, 
         }
         if len > 0 {
             out.push((i, end_of(k + len)));
+            k += len;
+        } else {
+            k += 1;
+        }
+    }
+}
+
+/// [`find_infixes`] for ASCII text, byte by byte (a byte is a character): the same rules,
+/// without the list of characters. A test checks that both agree.
+fn find_ascii_infixes(b: &[u8], out: &mut Vec<(usize, usize)>) {
+    out.clear();
+    let quote = |c: u8| matches!(c, b'\'' | b'"' | b'`' | b',');
+    let at = |k: usize| b.get(k).copied();
+    let mut k = 0;
+    while k < b.len() {
+        let c = b[k];
+        let next = at(k + 1);
+        let mut len = 0;
+        if c == b'.' && next == Some(b'.') {
+            len = b[k..].iter().take_while(|&&c| c == b'.').count();
+        } else if k > 0 {
+            let p = b[k - 1];
+            let between_digits = p.is_ascii_digit()
+                && matches!(c, b'+' | b'-' | b'*' | b'^')
+                && next.is_some_and(|n| n.is_ascii_digit() || n == b'-');
+            let sentence_dot = c == b'.'
+                && (p.is_ascii_lowercase() || quote(p))
+                && next.is_some_and(|n| n.is_ascii_uppercase() || quote(n));
+            let letter_comma = c == b','
+                && p.is_ascii_alphabetic()
+                && next.is_some_and(|n| n.is_ascii_alphabetic());
+            if between_digits || sentence_dot || letter_comma {
+                len = 1;
+            } else if p.is_ascii_alphanumeric() {
+                let letter_at = |j: usize| at(k + j).is_some_and(|n| n.is_ascii_alphabetic());
+                if matches!(c, b':' | b'<' | b'>' | b'=' | b'/' | b'~') && letter_at(1) {
+                    len = 1;
+                } else if c == b'-' {
+                    // `-`, `--` or `---` followed by a letter (the first that matches).
+                    let dashes = b[k..].iter().take(3).take_while(|&&c| c == b'-').count();
+                    len = (1..=dashes).find(|&d| letter_at(d)).unwrap_or(0);
+                }
+            }
+        }
+        if len > 0 {
+            out.push((k, k + len));
             k += len;
         } else {
             k += 1;
@@ -1440,6 +1501,24 @@ mod tests {
         };
         t.run(text, &mut r);
         r.out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn ascii_infixes_as_the_general_way_finds_them(
+            s in r#"([a-z]{1,3}|[A-Z]{1,2}|[0-9]{1,2}|\.|,|-|--|---|~|:|/|=|<|>|'|"|`|\^|\*|\+|\.\.|[;?!()_])*"#
+        ) {
+            let (mut general, mut ascii, mut chars) = (Vec::new(), Vec::new(), Vec::new());
+            // The general way, forced: a non-ASCII character after the text changes nothing
+            // before it (no rule looks past the next character, and `é` is a letter).
+            let padded = format!("{s}\u{1}é");
+            find_infixes(&padded, &mut general, &mut chars);
+            general.retain(|&(a, _)| a < s.len());
+            find_ascii_infixes(s.as_bytes(), &mut ascii);
+            proptest::prop_assert_eq!(general, ascii, "{:?}", s);
+        }
     }
 
     #[test]
