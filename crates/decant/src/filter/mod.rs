@@ -14,17 +14,21 @@
 //! splits at runs of `\n`, FineWeb at each `\n`. Character counts are Unicode scalar values,
 //! like Python's `len`.
 //!
-//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 134
+//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 118
 //! instructions per byte for a whole `decant filter` run of the four quality rules of
 //! `fineweb-2024` with `-j 1` (209 before the shared line spans, word facts and n-gram
 //! table; 156 before the early stops below; 140 before the facts were taken while
-//! tokenizing): the tokenizer with the words' [`WordFacts`] about 61 (of which about 13 go
-//! to the 4% of chunks that take the general prefix/suffix/infix path, some 2,000
-//! instructions each), Gopher repetition about 27 besides (n-gram levels, duplicate lines
-//! and paragraphs), C4 about 15, Gopher quality about 11, FineWeb about 3, reading and
-//! writing about 17. In wall time (perf, the whole small corpus) Gopher repetition's
-//! n-gram tables and the tokenizer take about a fifth each: the tables cost more in cache
-//! misses than their instructions say. What is computed once per text and shared lives in
+//! tokenizing; 134 before the chunk shortcuts and the first n-gram level without a
+//! candidate list): the tokenizer with the words' [`WordFacts`] about 54 (of which about 9
+//! go to the 3% of chunks that take the general prefix/suffix/infix path, some 1,700
+//! instructions each), Gopher repetition about 21 besides (n-gram levels, duplicate lines
+//! and paragraphs), C4 about 12.5, Gopher quality about 11, FineWeb about 3, reading and
+//! writing about 17. The first n-gram level (every position; each later level only the
+//! positions whose shorter n-gram repeats, a quarter of them at n = 3 and 2% at n = 10)
+//! is two thirds of Gopher repetition's n-gram work. In wall time (perf, the whole small
+//! corpus) Gopher repetition's n-gram tables and the tokenizer take about a fifth each:
+//! the tables cost more than their instructions say (whether a probe finds a new n-gram
+//! or a seen one is hard for the processor to predict). What is computed once per text and shared lives in
 //! [`Scratch`]: the words and their facts (hash, characters, ASCII classes: the
 //! tokenizer's scan already knows them for ASCII letters and digits, so only the hash is
 //! computed there), the `splitlines()` line spans, the character count and the
