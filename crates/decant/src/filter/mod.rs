@@ -14,15 +14,15 @@
 //! splits at runs of `\n`, FineWeb at each `\n`. Character counts are Unicode scalar values,
 //! like Python's `len`.
 //!
-//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 118
+//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 117
 //! instructions per byte for a whole `decant filter` run of the four quality rules of
 //! `fineweb-2024` with `-j 1` (209 before the shared line spans, word facts and n-gram
 //! table; 156 before the early stops below; 140 before the facts were taken while
 //! tokenizing; 134 before the chunk shortcuts and the first n-gram level without a
-//! candidate list): the tokenizer with the words' [`WordFacts`] about 54 (of which about 9
+//! candidate list): the tokenizer with the words' [`WordFacts`] about 53 (of which about 9
 //! go to the 3% of chunks that take the general prefix/suffix/infix path, some 1,700
 //! instructions each), Gopher repetition about 21 besides (n-gram levels, duplicate lines
-//! and paragraphs), C4 about 12.5, Gopher quality about 11, FineWeb about 3, reading and
+//! and paragraphs), C4 about 12.5, Gopher quality about 10.5, FineWeb about 3, reading and
 //! writing about 17. The first n-gram level (every position; each later level only the
 //! positions whose shorter n-gram repeats, a quarter of them at n = 3 and 2% at n = 10)
 //! is two thirds of Gopher repetition's n-gram work. In wall time (perf, the whole small
