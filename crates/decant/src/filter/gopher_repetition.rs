@@ -11,10 +11,11 @@
 //! | `duplicated_{n}_n_grams`, n = 5…10 | characters in word n-grams seen before (scanning left to right, skipping past each repeat), per character | > 0.15, 0.14, 0.13, 0.12, 0.11, 0.10 |
 //!
 //! As in datatrove (`Counter.most_common`), the most frequent n-gram's length is that of
-//! the one that occurs first among those with the top count, and an n-gram's characters are its words' characters (plus the spaces
-//! between them for the top n-grams). n-grams are compared by a 64-bit hash of their word
-//! sequence; datatrove compares the concatenated words, which differs only when the same
-//! characters are cut into words differently.
+//! the one that occurs first among those with the top count, and an n-gram's characters
+//! are its words' characters (plus the spaces between them for the top n-grams). n-grams
+//! are compared by a 64-bit hash of their word sequence; datatrove compares the
+//! concatenated words, which differs only when the same characters are cut into words
+//! differently.
 
 use crate::step::measured;
 use serde::{Deserialize, Serialize};
@@ -198,8 +199,7 @@ impl<'a> GramCounts<'a> {
 /// The n-gram measures of one document, for every n the rules ask about.
 struct NGrams {
     /// By n: characters of the most frequent n-gram (of those with the top count, the one
-    /// that occurs first),
-    /// times its count.
+    /// that occurs first), times its count.
     top_chars: Vec<u64>,
     /// By n: characters in n-grams that repeat an earlier one, scanning as datatrove does.
     dup_chars: Vec<u64>,
