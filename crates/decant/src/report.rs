@@ -1359,9 +1359,9 @@ fn bin_label(edges: &[u64], i: usize) -> String {
 fn chars(v: u64) -> String {
     const K: u64 = 1 << 10;
     const M: u64 = 1 << 20;
-    if v >= M && v % M == 0 {
+    if v >= M && v.is_multiple_of(M) {
         format!("{}M", v / M)
-    } else if v >= K && v % K == 0 {
+    } else if v >= K && v.is_multiple_of(K) {
         format!("{}k", v / K)
     } else {
         int(v)
@@ -1406,7 +1406,7 @@ fn int(v: u64) -> String {
     let digits = v.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(d);

@@ -13,7 +13,8 @@
 //! As in datatrove (`Counter.most_common`), the most frequent n-gram's length is that of
 //! the one that occurs first among those with the top count, and an n-gram's characters
 //! are its words' characters (plus the spaces between them for the top n-grams). n-grams
-//! are compared by a 64-bit hash of their word sequence; datatrove compares the
+//! are compared by a 64-bit hash of their word sequence (63 bits when counted: the table
+//! sets the lowest bit of its keys); datatrove compares the
 //! concatenated words, which differs only when the same characters are cut into words
 //! differently.
 
@@ -150,7 +151,8 @@ fn mix(h: u64, w: u64) -> u64 {
     (h.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
 }
 
-/// One n-gram's count and first position; `count == 0` marks an empty slot.
+/// One n-gram's key (its hash with the lowest bit set; 0 marks an empty slot), count and
+/// first position.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct GramSlot {
     key: u64,
@@ -178,21 +180,29 @@ impl<'a> GramCounts<'a> {
         }
     }
 
-    /// The slot of `key`, claimed for it (with first position `at`) if new.
+    /// Counts one more occurrence of the n-gram of `hash` at position `at` (its first
+    /// position if new);
+    /// returns the n-gram's count and first position. Written without a branch on whether
+    /// the n-gram is new (the processor cannot predict it in natural text): only the probe
+    /// past an occupied slot of another key branches.
     #[inline]
-    fn entry(&mut self, key: u64, at: u32) -> &mut GramSlot {
+    fn add(&mut self, hash: u64, at: u32) -> (u32, u32) {
+        let key = hash | 1;
         let mask = self.slots.len() - 1;
         #[allow(clippy::cast_possible_truncation)] // the shift leaves fewer than 64 bits
         let mut k = (key >> self.shift) as usize;
-        while self.slots[k].count != 0 && self.slots[k].key != key {
+        // Stop at the key or an empty slot, with one test: keys are odd, so the product is
+        // zero exactly when the slot's key is 0 or equal to `key` (an odd number has no
+        // factor 2 to cancel against). Two tests would be compiled as two branches, the
+        // first of them (new or seen?) unpredictable.
+        while (self.slots[k].key ^ key).wrapping_mul(self.slots[k].key) != 0 {
             k = (k + 1) & mask;
         }
         let slot = &mut self.slots[k];
-        if slot.count == 0 {
-            slot.key = key;
-            slot.first = at;
-        }
-        slot
+        slot.first = std::hint::select_unpredictable(slot.key == 0, at, slot.first);
+        slot.key = key;
+        slot.count += 1;
+        (slot.count, slot.first)
     }
 }
 
@@ -261,12 +271,15 @@ impl NGrams {
                 }
                 let positions = grams.iter().zip(0u32..).map(|(&h, i)| (i, h));
                 best = count_grams(&mut s.slots, n_grams, positions, marks);
-                candidates.reserve(n_grams);
+                // Every position is written and the marked ones kept (a store instead of
+                // a branch the processor cannot predict).
+                candidates.resize(n_grams, 0);
+                let mut kept = 0;
                 for (i, mark) in (0u32..).zip(&mut marks[..n_grams]) {
-                    if std::mem::take(mark) {
-                        candidates.push(i);
-                    }
+                    candidates[kept] = i;
+                    kept += usize::from(std::mem::take(mark));
                 }
+                candidates.truncate(kept);
             } else {
                 candidates.retain(|&i| (i as usize) + n <= len);
                 if candidates.is_empty() {
@@ -283,8 +296,15 @@ impl NGrams {
                 }
                 let positions = candidates.iter().map(|&i| (i, grams[i as usize]));
                 best = count_grams(&mut s.slots, candidates.len(), positions, marks);
-                // Keep the positions whose n-gram repeats, clearing their marks on the way.
-                candidates.retain(|&i| std::mem::take(&mut marks[i as usize]));
+                // Keep the positions whose n-gram repeats, clearing their marks on the way
+                // (without a branch, as above).
+                let mut kept = 0;
+                for k in 0..candidates.len() {
+                    let i = candidates[k];
+                    candidates[kept] = i;
+                    kept += usize::from(std::mem::take(&mut marks[i as usize]));
+                }
+                candidates.truncate(kept);
             }
             if top.contains(&n) {
                 // With no repeat, every n-gram occurs once and the first one is the "top".
@@ -333,18 +353,13 @@ fn count_grams(
     let mut counts = GramCounts::new(slots, count);
     let mut best = (1u32, 0u32);
     for (i, key) in positions {
-        let e = counts.entry(key, i);
-        e.count += 1;
-        if e.count >= 2 {
-            let first = e.first as usize;
-            let c = e.count;
-            marks[i as usize] = true;
-            if c == 2 {
-                marks[first] = true;
-            }
-            if c > best.0 || (c == best.0 && e.first < best.1) {
-                best = (c, e.first);
-            }
+        let (c, first) = counts.add(key, i);
+        // Stores rather than branches: `marks[i]` is still false here (a position is
+        // marked only once it was visited), and `first == i` for a new n-gram.
+        marks[i as usize] = c >= 2;
+        marks[first as usize] |= c == 2;
+        if c > best.0 || (c == best.0 && first < best.1) {
+            best = (c, first);
         }
     }
     best

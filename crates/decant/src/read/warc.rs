@@ -735,7 +735,7 @@ fn decompress(body: &[u8], encoding: &str) -> Result<Vec<u8>, String> {
         // HTTP's "deflate" is zlib-wrapped, but servers also send raw deflate.
         let zlib = body.len() >= 2
             && body[0] & 0x0f == 8
-            && u16::from_be_bytes([body[0], body[1]]) % 31 == 0;
+            && u16::from_be_bytes([body[0], body[1]]).is_multiple_of(31);
         if zlib {
             Box::new(flate2::read::ZlibDecoder::new(body))
         } else {
