@@ -1056,28 +1056,38 @@ impl Tokenizer {
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            // Whitespace run.
+            // Whitespace run. The commonest, a single space between two tokens (the trailing
+            // space of the one before, no token of its own), is stepped over at once.
             let ws_start = i;
-            while i < bytes.len() {
-                let class = CLASS[usize::from(bytes[i])];
-                if class == SPACE {
-                    i += 1;
-                } else if class == NON_ASCII {
-                    let c = text[i..].chars().next().expect("char boundary");
-                    if !is_py_space(c) {
+            if i > 0
+                && bytes[i] == b' '
+                && bytes
+                    .get(i + 1)
+                    .is_some_and(|&b| CLASS[usize::from(b)] & (LETTER | DIGIT | OTHER) != 0)
+            {
+                i += 1;
+            } else {
+                while i < bytes.len() {
+                    let class = CLASS[usize::from(bytes[i])];
+                    if class == SPACE {
+                        i += 1;
+                    } else if class == NON_ASCII {
+                        let c = text[i..].chars().next().expect("char boundary");
+                        if !is_py_space(c) {
+                            break;
+                        }
+                        i += c.len_utf8();
+                    } else {
                         break;
                     }
-                    i += c.len_utf8();
-                } else {
-                    break;
                 }
-            }
-            if i > ws_start {
-                // A single space after a token is that token's trailing space; any other
-                // run is a whitespace token.
-                let skip = usize::from(bytes[ws_start] == b' ' && ws_start > 0);
-                if i - ws_start > skip {
-                    sink.space();
+                if i > ws_start {
+                    // A single space after a token is that token's trailing space; any
+                    // other run is a whitespace token.
+                    let skip = usize::from(bytes[ws_start] == b' ' && ws_start > 0);
+                    if i - ws_start > skip {
+                        sink.space();
+                    }
                 }
             }
             // Non-whitespace chunk, noting which classes of byte it holds.
