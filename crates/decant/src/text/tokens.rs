@@ -1130,6 +1130,11 @@ impl Tokenizer {
                 // (not symbols such as circled letters, which spaCy splits off).
                 let whole = !self.general_only()
                     && (chunk.len() == 1
+                        || (seen == NON_ASCII
+                            && chunk
+                                .chars()
+                                .next()
+                                .is_some_and(|c| c.len_utf8() == chunk.len()))
                         || seen == LETTER
                         || seen == DIGIT
                         || (seen == LETTER | DIGIT
@@ -1625,10 +1630,26 @@ mod tests {
         /// The same over any mix of letters, digits, marks and spaces.
         #[test]
         fn shortcuts_cut_as_the_general_rules_do_anywhere(
-            text in r#"([a-zA-Z]{1,5}|[0-9]{1,4}|[ .,;:!?'"()\[\]#$%=+*/@_&<>-]|’|…|«|»|©|é|É|ß|'s|’s|\.\.|e\.g\.|etc|Wed|St|can|km| |  |\n){0,14}"#
+            text in r#"([a-zA-Z]{1,5}|[0-9]{1,4}|[ .,;:!?'"()\[\]#$%=+*/@_&<>-]|’|…|«|»|©|é|É|ß|–|—|“|”|•|°|€|™|\PC|'s|’s|\.\.|e\.g\.|etc|Wed|St|can|km| |  |\n){0,14}"#
         ) {
             proptest::prop_assert_eq!(record(&text, false), record(&text, true), "{:?}", text);
         }
+    }
+
+    /// A chunk of one character is one token (or an exception's pieces) either way: every
+    /// character of the Basic Multilingual Plane, and the first of each later plane.
+    #[test]
+    fn one_character_chunks_cut_as_the_general_rules_do() {
+        let mut text = String::new();
+        let chars = (0x80u32..0x1_0000).chain((1..=16).map(|p| p << 16));
+        for c in chars
+            .filter_map(char::from_u32)
+            .filter(|&c| !is_py_space(c))
+        {
+            text.push(c);
+            text.push(' ');
+        }
+        assert_eq!(record(&text, false), record(&text, true));
     }
 
     #[test]
