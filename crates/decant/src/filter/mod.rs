@@ -14,22 +14,27 @@
 //! splits at runs of `\n`, FineWeb at each `\n`. Character counts are Unicode scalar values,
 //! like Python's `len`.
 //!
-//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 117
+//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 121
 //! instructions per byte for a whole `decant filter` run of the four quality rules of
 //! `fineweb-2024` with `-j 1` (209 before the shared line spans, word facts and n-gram
 //! table; 156 before the early stops below; 140 before the facts were taken while
 //! tokenizing; 134 before the chunk shortcuts and the first n-gram level without a
-//! candidate list): the tokenizer with the words' [`WordFacts`] about 53 (of which about 9
-//! go to the 3% of chunks that take the general prefix/suffix/infix path, some 1,700
-//! instructions each), Gopher repetition about 21 besides (n-gram levels, duplicate lines
-//! and paragraphs), C4 about 12.5, Gopher quality about 10.5, FineWeb about 3, reading and
-//! writing about 17. The first n-gram level (every position; each later level only the
-//! positions whose shorter n-gram repeats, a quarter of them at n = 3 and 2% at n = 10)
-//! is two thirds of Gopher repetition's n-gram work. In wall time (perf, the whole small
-//! corpus) Gopher repetition's n-gram tables and the tokenizer take about a fifth each:
-//! the tables cost more than their instructions say (whether a probe finds a new n-gram
-//! or a seen one is hard for the processor to predict). What is computed once per text and shared lives in
-//! [`Scratch`]: the words and their facts (hash, characters, ASCII classes: the
+//! candidate list; 117 before the branch-free n-gram counting, which executes more
+//! instructions and runs faster): the tokenizer with the words' [`WordFacts`] about 50 (of
+//! which about 9 go to the 3% of chunks that take the general prefix/suffix/infix path,
+//! some 1,700 instructions each), Gopher repetition about 27 besides (n-gram levels,
+//! duplicate lines and paragraphs), C4 about 12.5, Gopher quality about 11.5, FineWeb
+//! about 3, reading and writing about 17. The first n-gram level (every position; each
+//! later level only the positions whose shorter n-gram repeats, a quarter of them at n = 3
+//! and 2% at n = 10) is two thirds of Gopher repetition's n-gram work. Wall time follows
+//! branch mispredictions as much as instructions: whether an n-gram is new or seen, and
+//! whether a token is a word or punctuation, are coin tosses to the processor, so those
+//! counts are kept without branches ([`std::hint::select_unpredictable`], and a probe
+//! that stops with one test); callgrind's branch simulation counts 7.8M mispredictions
+//! on the 2,000 documents against 9.1M before. In wall time (perf, the whole small
+//! corpus) the tokenizer takes about two fifths and Gopher repetition about a fifth (a
+//! tenth of it filling each document's n-gram table). What is computed once per text and
+//! shared lives in [`Scratch`]: the words and their facts (hash, characters, ASCII classes: the
 //! tokenizer's scan already knows them for ASCII letters and digits, so only the hash is
 //! computed there), the `splitlines()` line spans, the character count and the
 //! duplicate-line table. Rules whose answer is known part way stop counting there
@@ -37,15 +42,18 @@
 //! `decant explain` is tracing, which records exact values. The costs are spread thin: no
 //! function is above 20% of the run, so the 100 MB/s per core the rules were asked for
 //! needs a different shape (one pass that tokenizes, hashes and classifies words
-//! together, with SIMD byte classification, which `unsafe_code = "forbid"` and stable
-//! Rust's lack of portable SIMD leave to 8-byte SWAR today) rather than more local gains.
+//! together, with SIMD byte classification: 8-byte SWAR today, as `unsafe_code = "forbid"`
+//! rules out `std::arch` loads, which take pointers) rather than more local gains.
 //! Tried and measured as no gain: remembering the tokens of chunks that take the general
 //! path (only a quarter recur within a worker's documents, and each new entry costs two
 //! allocations), and an eight-byte key for the exception filter (the short-chunk copy
 //! costs more than it saves), and a four-byte n-gram table for Gopher repetition (first
 //! position only, hash and count read by position: a quarter of the memory to clear per
 //! level, the same CPU time), and C4's phrases in one case-insensitive aho-corasick pass
-//! (twice C4's instructions of the lowercased copy and `memmem` passes).
+//! (twice C4's instructions of the lowercased copy and `memmem` passes), and the tokenizer's
+//! eight-byte class scan without branches (3% more instructions, the same time), and a
+//! release build with fat LTO and one codegen unit (no clear gain over 11 alternating
+//! rounds, for a build that takes 4 minutes instead of 2.5).
 
 pub mod c4;
 mod datatrove_sets;
