@@ -181,10 +181,9 @@ impl<'a> GramCounts<'a> {
     }
 
     /// Counts one more occurrence of the n-gram of `hash` at position `at` (its first
-    /// position if new);
-    /// returns the n-gram's count and first position. Written without a branch on whether
-    /// the n-gram is new (the processor cannot predict it in natural text): only the probe
-    /// past an occupied slot of another key branches.
+    /// position if new); returns the n-gram's count and first position. Written without a
+    /// branch on whether the n-gram is new (the processor cannot predict it in natural
+    /// text): only the probe past an occupied slot of another key branches.
     #[inline]
     fn add(&mut self, hash: u64, at: u32) -> (u32, u32) {
         let key = hash | 1;
