@@ -43,7 +43,10 @@
 //! accuracy (lingua's high-accuracy mode: 96.0 %; low-accuracy: 94.0 %), at 11–19 MB/s on one
 //! thread of a shared 2-core machine (interleaved runs: about 2.1× the 5–9 MB/s of the
 //! previous layout, before rows, inline entries and batched reads). Loading the model takes
-//! 0.3–0.5 s there (it took about 0.2 s before the rows).
+//! 0.24–0.33 s there (a one-document `decant filter` run with the language step, 6 runs
+//! alternating with the build before: 0.33–0.40 s), most of it decompressing, sorting the
+//! n-grams by home slot (so that the table is written from start to end, see [`place`])
+//! and building the rows.
 
 use std::sync::OnceLock;
 
@@ -223,12 +226,15 @@ impl LanguageModel {
             languages.push(&*Box::leak(code.to_owned().into_boxed_str()));
         }
         let n_ngrams = u32::from_le_bytes(cur.take(4)?.try_into().expect("4 bytes")) as usize;
-        // Every n-gram goes into its slot (its payload set later), and the n-grams that get a
-        // row are noted with their suffixes' hashes.
+        // Every n-gram is noted with its home slot and what its slot will hold until its
+        // payload is set (its fingerprint and record offset), and the n-grams that get a
+        // row with their suffixes' hashes.
+        if n_ngrams >= 1 << 30 {
+            return Err(format!("{n_ngrams} n-grams; at most 2^30 are supported"));
+        }
         let cap = (n_ngrams * 2).next_power_of_two().max(16);
         let mask = cap - 1;
-        let mut slots = vec![0u64; cap];
-        let mut slot_of = Vec::with_capacity(n_ngrams);
+        let mut placed: Vec<(u64, u64)> = Vec::with_capacity(n_ngrams);
         let mut candidates = Vec::new();
         let first = cur.at;
         for _ in 0..n_ngrams {
@@ -257,21 +263,18 @@ impl LanguageModel {
                 hash = mix(hash, letter);
                 suffixes[k] = hash;
             }
-            #[allow(clippy::cast_possible_truncation)]
-            let mut slot = (hash as usize) & mask;
-            while slots[slot] != 0 {
-                slot = (slot + 1) & mask;
-            }
             // The record's offset, for `build_rows`: replaced by `set_payloads`.
-            slots[slot] = (hash & FINGERPRINT) | u64::try_from(at).expect("fits");
-            if slots[slot] == 0 {
+            let word = (hash & FINGERPRINT) | u64::try_from(at).expect("fits");
+            if word == 0 {
                 return Err("an n-gram at offset 0".into());
             }
-            slot_of.push(u32::try_from(slot).map_err(|e| e.to_string())?);
+            let index = placed.len() as u64;
+            placed.push(((hash & mask as u64) << 32 | index, word));
             if order <= 2 || count >= ROW_MIN_ENTRIES {
-                candidates.push((slot_of.len() - 1, at, order, suffixes));
+                candidates.push((placed.len() - 1, at, order, suffixes));
             }
         }
+        let (mut slots, slot_of) = place(placed, cap);
         if cur.at != raw.len() {
             return Err(format!(
                 "{} bytes after the last n-gram",
@@ -715,6 +718,76 @@ fn decode_letters(bytes: &[u8], out: &mut [char; MAX_ORDER]) -> Option<usize> {
     (n > 0).then_some(n)
 }
 
+/// A linear-probing table of `cap` slots (a power of two) holding each `(home << 32 |
+/// index, word)` of `placed` (`word` non-zero, indexes 0, 1, … in order), and the slot of
+/// each index. The words are placed in the order of their home slots, each in the first free
+/// slot from its home on: the table a probe from each home would build (the same occupied
+/// slots; a run of slots holds its words in home order), written from start to end instead
+/// of at a random slot per word, which made loading the model wait on a cache miss per
+/// n-gram.
+fn place(placed: Vec<(u64, u64)>, cap: usize) -> (Vec<u64>, Vec<u32>) {
+    let placed = sort_by_home(placed, cap.trailing_zeros());
+    let mask = cap - 1;
+    let mut slots = vec![0u64; cap];
+    let mut slot_of = vec![0u32; placed.len()];
+    let mut next = 0;
+    let mut wrapped = Vec::new();
+    for &(key, word) in &placed {
+        #[allow(clippy::cast_possible_truncation)] // both halves hold 32 bits
+        let (home, index) = ((key >> 32) as usize, key as u32 as usize);
+        let slot = home.max(next);
+        if slot < cap {
+            slots[slot] = word;
+            #[allow(clippy::cast_possible_truncation)] // cap is far below 2^32
+            let slot32 = slot as u32;
+            slot_of[index] = slot32;
+            next = slot + 1;
+        } else {
+            wrapped.push((index, word));
+        }
+    }
+    // A run that reaches the end goes on from slot 0.
+    for (index, word) in wrapped {
+        let mut slot = 0;
+        while slots[slot] != 0 {
+            slot = (slot + 1) & mask;
+        }
+        slots[slot] = word;
+        #[allow(clippy::cast_possible_truncation)] // cap is far below 2^32
+        let slot32 = slot as u32;
+        slot_of[index] = slot32;
+    }
+    (slots, slot_of)
+}
+
+/// `placed` (see [`place`]) in the order of its keys, whose indexes are already in order: a
+/// stable sort on the homes' `bits` low bits, 11 at a time (a radix sort, several times
+/// faster here than a comparison sort).
+fn sort_by_home(mut placed: Vec<(u64, u64)>, bits: u32) -> Vec<(u64, u64)> {
+    const DIGIT: u32 = 11;
+    let mut out = vec![(0, 0); placed.len()];
+    let mut shift = 32;
+    while shift < 32 + bits {
+        let digit = |key: u64| ((key >> shift) & ((1 << DIGIT) - 1)) as usize;
+        let mut start = [0usize; 1 << DIGIT];
+        for &(key, _) in &placed {
+            start[digit(key)] += 1;
+        }
+        let mut sum = 0;
+        for s in &mut start {
+            (*s, sum) = (sum, sum + *s);
+        }
+        for &item in &placed {
+            let d = digit(item.0);
+            out[start[d]] = item;
+            start[d] += 1;
+        }
+        std::mem::swap(&mut placed, &mut out);
+        shift += DIGIT;
+    }
+    placed
+}
+
 fn record(raw: &[u8], at: usize) -> (&[u8], &[u8]) {
     let len = usize::from(raw[at]);
     let count = usize::from(raw[at + 1 + len]);
@@ -968,6 +1041,46 @@ mod tests {
             err.contains("truncated") || err.contains("not a decant"),
             "{err}"
         );
+    }
+
+    proptest::proptest! {
+        /// The table `place` writes from start to end is one probing would build: every
+        /// word in its slot, reached from its home without an empty slot on the way (a
+        /// run at the end goes on at slot 0), and a run's words in the order of their
+        /// homes, then of their indexes.
+        #[test]
+        fn placing_in_home_order_builds_a_probing_table(
+            homes in proptest::collection::vec(
+                proptest::prop_oneof![0usize..64, 56usize..64, 0usize..4],
+                0..32,
+            ),
+        ) {
+            let cap = 64;
+            let placed = homes
+                .iter()
+                .enumerate()
+                .map(|(i, &h)| ((h as u64) << 32 | i as u64, 1000 + i as u64))
+                .collect();
+            let (slots, slot_of) = place(placed, cap);
+            proptest::prop_assert_eq!(slot_of.len(), homes.len());
+            proptest::prop_assert_eq!(slots.iter().filter(|&&w| w != 0).count(), homes.len());
+            for (i, &home) in homes.iter().enumerate() {
+                let slot = slot_of[i] as usize;
+                proptest::prop_assert_eq!(slots[slot], 1000 + i as u64);
+                let mut k = home;
+                while k != slot {
+                    proptest::prop_assert!(slots[k] != 0, "an empty slot between home and slot");
+                    // Nothing placed after `i` with a home at or before `i`'s comes first
+                    // (unless it wrapped around).
+                    let j = usize::try_from(slots[k] - 1000).unwrap();
+                    proptest::prop_assert!(
+                        homes[j] < home || (homes[j] == home && j < i) || k < home,
+                        "{} at {} before {} at {}", j, k, i, slot
+                    );
+                    k = (k + 1) % cap;
+                }
+            }
+        }
     }
 
     proptest::proptest! {
