@@ -91,7 +91,12 @@ impl Filter for FineWebQuality {
             if l.chars().next_back().is_some_and(is_terminal_punct) {
                 punct += 1;
             }
-            if l.len() <= self.short_line_length || char_count(l) <= self.short_line_length {
+            // A character is at most four bytes: a line of more than four times the limit
+            // in bytes is over it in characters, without counting them.
+            if l.len() <= self.short_line_length
+                || (l.len() <= self.short_line_length.saturating_mul(4)
+                    && char_count(l) <= self.short_line_length)
+            {
                 short += 1;
             }
         }
@@ -162,6 +167,20 @@ mod tests {
             Verdict::Drop(r) => Some((r.reason.into_owned(), r.value, r.threshold)),
             _ => None,
         }
+    }
+
+    #[test]
+    fn short_lines_are_counted_in_characters() {
+        // Short: 30 characters in 59 bytes, and 30 of four bytes (120 bytes); not short:
+        // 31 characters in 121 bytes.
+        let text = format!(
+            "{}.\n{}\n{}.\n{}.",
+            "é".repeat(29),
+            "𝔞".repeat(30),
+            "ê".repeat(29),
+            "𝔟".repeat(30)
+        );
+        assert_eq!(check(&text), Some(("short_line_ratio".into(), 0.75, 0.67)));
     }
 
     #[test]
