@@ -45,7 +45,7 @@
 //! previous layout, before rows, inline entries and batched reads). Loading the model takes
 //! 0.24–0.33 s there (a one-document `decant filter` run with the language step, 6 runs
 //! alternating with the build before: 0.33–0.40 s), most of it decompressing, sorting the
-//! n-grams by home slot (so that the table is written from start to end, see [`place`])
+//! n-grams by home slot (so that the table is written from start to end, see `place`)
 //! and building the rows.
 
 use std::sync::OnceLock;
@@ -760,7 +760,7 @@ fn place(placed: Vec<(u64, u64)>, cap: usize) -> (Vec<u64>, Vec<u32>) {
     (slots, slot_of)
 }
 
-/// `placed` (see [`place`]) in the order of its keys, whose indexes are already in order: a
+/// `placed` (see `place`) in the order of its keys, whose indexes are already in order: a
 /// stable sort on the homes' `bits` low bits, 11 at a time (a radix sort, several times
 /// faster here than a comparison sort).
 fn sort_by_home(mut placed: Vec<(u64, u64)>, bits: u32) -> Vec<(u64, u64)> {
