@@ -88,32 +88,39 @@ impl Filter for GopherQuality {
         let (words, facts) = doc.words_and_facts();
         let n_words = words.len();
         let (mut n_content, mut content_chars, mut n_alpha) = (0usize, 0usize, 0usize);
-        let stops = StopWords::new(&self.stop_words);
+        // ASCII words first, for all words at once: a word holds no whitespace, so an ASCII
+        // one has a character outside datatrove's punctuation exactly when it has a letter
+        // or digit (both facts are false for other words). Counted without a branch: words
+        // and punctuation alternate unpredictably.
+        let mut non_ascii = 0usize;
+        for f in facts {
+            n_content += usize::from(f.ascii_alnum);
+            content_chars += std::hint::select_unpredictable(f.ascii_alnum, f.chars as usize, 0);
+            n_alpha += usize::from(f.ascii_letter);
+            non_ascii += usize::from(!f.ascii);
+        }
+        // Then the other words, by their characters, in texts that have any.
+        if non_ascii > 0 {
+            for (w, f) in words.iter().zip(facts).filter(|(_, f)| !f.ascii) {
+                let w = w.text(text);
+                let content = w.chars().any(|c| !is_datatrove_punct(c));
+                n_content += usize::from(content);
+                content_chars += if content { f.chars as usize } else { 0 };
+                n_alpha += usize::from(w.chars().any(is_py_alpha));
+            }
+        }
         // Bit i: stop word i present. Stop words are looked up until enough are present
         // (the rule passes whatever follows), or to the end while `explain` records the
         // exact count.
         let mut stop_seen = 0u64;
-        let all_stops = crate::step::tracing();
-        let mut stops_wanted = self.min_stop_words > 0;
-        for (w, f) in words.iter().zip(facts) {
-            let (content, alpha) = if f.ascii {
-                // A word holds no whitespace, so an ASCII one has a character outside
-                // datatrove's punctuation exactly when it has a letter or digit.
-                (f.ascii_alnum, f.ascii_letter)
-            } else {
-                let w = w.text(text);
-                (
-                    w.chars().any(|c| !is_datatrove_punct(c)),
-                    w.chars().any(is_py_alpha),
-                )
-            };
-            // Counted without a branch: words and punctuation alternate unpredictably.
-            n_content += usize::from(content);
-            content_chars += std::hint::select_unpredictable(content, f.chars as usize, 0);
-            n_alpha += usize::from(alpha);
-            if stops_wanted {
+        if self.min_stop_words > 0 {
+            let stops = StopWords::new(&self.stop_words);
+            let all_stops = crate::step::tracing();
+            for (w, f) in words.iter().zip(facts) {
                 stop_seen |= stops.bit(f.hash, w.text(text));
-                stops_wanted = all_stops || (stop_seen.count_ones() as usize) < self.min_stop_words;
+                if !all_stops && stop_seen.count_ones() as usize >= self.min_stop_words {
+                    break;
+                }
             }
         }
         if self.min_doc_words > 0

@@ -14,9 +14,10 @@
 //! splits at runs of `\n`, FineWeb at each `\n`. Character counts are Unicode scalar values,
 //! like Python's `len`.
 //!
-//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 121
+//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 118
 //! instructions per byte for a whole `decant filter` run of the four quality rules of
-//! `fineweb-2024` with `-j 1` (209 before the shared line spans, word facts and n-gram
+//! `fineweb-2024` with `-j 1` (121 before the one-load path for short ASCII words and
+//! Gopher quality's count of ASCII words at once, below; 209 before the shared line spans, word facts and n-gram
 //! table; 156 before the early stops below; 140 before the facts were taken while
 //! tokenizing; 134 before the chunk shortcuts and the first n-gram level without a
 //! candidate list; 117 before the branch-free n-gram counting, which executes more
@@ -55,19 +56,19 @@
 //! release build with fat LTO and one codegen unit (no clear gain over 11 alternating
 //! rounds, for a build that takes 4 minutes instead of 2.5).
 //!
-//! Set against each other, perf's share of the time and callgrind's share of the
-//! instructions show where the processor waits rather than works: the tokenizer's scanning
-//! loop takes about a quarter of the time for a third of the instructions, while Gopher
-//! repetition's own code takes about a quarter of the time for an eighth (its n-gram
-//! table's probe and the marks), the general prefix/suffix/infix path 8% for 3%, Gopher
-//! quality 6% for 2% and C4 5% for 2.5%. The waits are unpredictable branches and table
-//! reads per word; a per-word design that removes them (bitmask classification of whole
-//! blocks, the n-gram counts fed by the tokenizer) is what the 100 MB/s would need. Also
-//! tried and not kept, as no difference stood out of this machine's noise (±5% between
-//! runs of one binary): a tokenizer path for one to seven ASCII letters before whitespace,
-//! read with one load (1.6% fewer instructions, a few more mispredictions in callgrind's
-//! simulation), and reading the n-gram table's first two slots together and choosing
-//! between them without a branch.
+//! Set against each other, perf's share of the time (`passes` example, in memory) and
+//! callgrind's share of the instructions (each function's own, its inlined code from other
+//! files included) agree within a few points: the tokenizer's scanning loop 25% of the
+//! time for 32% of the instructions, Gopher repetition's own code 24% for 22%, the general
+//! prefix/suffix/infix path 8.5% for 7%, Gopher quality 6% for 7%, C4 5% for 5%. The
+//! instruction count is therefore a fair, and on this shared machine the only steady,
+//! measure of a change; 100 MB/s needs about a third fewer instructions than today (some
+//! 70 per byte in memory). Since then, one to seven ASCII letters before whitespace (a
+//! third of the chunks) are read with one load and skip the chunk loop (1.6% fewer
+//! instructions, and fewer mispredictions), and Gopher quality counts ASCII words for all
+//! words at once, reading the characters of the others only in texts that have any (0.9%).
+//! Tried and not kept: reading the n-gram table's first two slots together and choosing
+//! between them without a branch (no difference in time or instructions).
 
 pub mod c4;
 mod datatrove_sets;
@@ -261,6 +262,16 @@ impl Sink for WithFacts<'_> {
             span.start as usize,
             span.end as usize,
             letter,
+        ));
+    }
+
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn ascii_letters(&mut self, span: Span, bytes: u64) {
+        self.words.push(span);
+        self.facts.push(WordFacts::of_ascii_letters(
+            (span.end - span.start) as usize,
+            bytes,
         ));
     }
 }

@@ -508,6 +508,22 @@ impl WordFacts {
             ascii_alnum: true,
         }
     }
+
+    /// The facts of a word of `len <= 8` ASCII letters whose bytes, zero-padded, are the
+    /// little-endian `bytes`.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    pub fn of_ascii_letters(len: usize, bytes: u64) -> WordFacts {
+        debug_assert!(len <= 8 && bytes & !low_bytes(len) == 0);
+        WordFacts {
+            hash: hash_tail(len, bytes),
+            #[allow(clippy::cast_possible_truncation)] // len <= 8
+            chars: len as u32,
+            ascii: true,
+            ascii_letter: true,
+            ascii_alnum: true,
+        }
+    }
 }
 
 const HASH_K: u64 = 0x9E37_79B9_7F4A_7C15;

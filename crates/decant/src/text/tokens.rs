@@ -897,6 +897,66 @@ fn printable_ascii_run(x: u64) -> (u8, usize) {
     (classes, len)
 }
 
+/// The length of the run of ASCII letters that starts eight bytes `x` (little-endian), 8
+/// if all are letters; computed on the eight bytes at once.
+#[inline]
+fn ascii_letters_run(x: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    // Each byte without its high bit, with bit 0x20 set to fold `A-Z` onto `a-z`: below
+    // 0x80, so adding up to 0x1f carries into no other byte.
+    let y = (x & !HIGH) | (ONES * 0x20);
+    let ge = y.wrapping_add(ONES * u64::from(0x80 - b'a'));
+    let gt = y.wrapping_add(ONES * u64::from(0x7f - b'z'));
+    let letters = ge & !gt & !x & HIGH;
+    let stop = !letters & HIGH;
+    (stop.trailing_zeros() / 8) as usize
+}
+
+/// The end of the whitespace (Python's `str.isspace`) that starts at `i`.
+#[inline]
+fn whitespace_end(text: &str, mut i: usize) -> usize {
+    let bytes = text.as_bytes();
+    while i < bytes.len() {
+        let class = CLASS[usize::from(bytes[i])];
+        if class == SPACE {
+            i += 1;
+        } else if class == NON_ASCII {
+            let c = text[i..].chars().next().expect("char boundary");
+            if !is_py_space(c) {
+                break;
+            }
+            i += c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+/// The commonest chunk, one to seven ASCII letters before ASCII whitespace, read with one
+/// load: whole, unless an exception of that shape. Reported to `sink` if the chunk at
+/// `i` is one; returns where it ends.
+#[inline]
+fn short_letters(text: &str, i: usize, sink: &mut impl Sink) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if i + 8 > bytes.len() {
+        return None;
+    }
+    let x = super::load8(bytes, i);
+    let len = ascii_letters_run(x);
+    if len > 0
+        && len < 8
+        && CLASS[usize::from(bytes[i + len])] == SPACE
+        && !maybe_alnum_special(&text[i..i + len])
+    {
+        sink.ascii_letters(span(i, 0, len), x & super::low_bytes(len));
+        Some(i + len)
+    } else {
+        None
+    }
+}
+
 /// What a tokenizer run produces, token by token.
 pub trait Sink {
     /// A word or punctuation token at `span`.
@@ -910,6 +970,13 @@ pub trait Sink {
     fn ascii_alnum(&mut self, span: Span, letter: bool) {
         let _ = letter;
         self.token(span);
+    }
+    /// A word token at `span` of one to seven ASCII letters, whose bytes, zero-padded,
+    /// are the little-endian `bytes` (as the scanning loop read them).
+    #[inline]
+    fn ascii_letters(&mut self, span: Span, bytes: u64) {
+        let _ = bytes;
+        self.ascii_alnum(span, true);
     }
 }
 
@@ -1067,20 +1134,7 @@ impl Tokenizer {
             {
                 i += 1;
             } else {
-                while i < bytes.len() {
-                    let class = CLASS[usize::from(bytes[i])];
-                    if class == SPACE {
-                        i += 1;
-                    } else if class == NON_ASCII {
-                        let c = text[i..].chars().next().expect("char boundary");
-                        if !is_py_space(c) {
-                            break;
-                        }
-                        i += c.len_utf8();
-                    } else {
-                        break;
-                    }
-                }
+                i = whitespace_end(text, i);
                 if i > ws_start {
                     // A single space after a token is that token's trailing space; any
                     // other run is a whitespace token.
@@ -1088,6 +1142,12 @@ impl Tokenizer {
                     if i - ws_start > skip {
                         sink.space();
                     }
+                }
+            }
+            if !self.general_only() {
+                if let Some(end) = short_letters(text, i, sink) {
+                    i = end;
+                    continue;
                 }
             }
             // Non-whitespace chunk, noting which classes of byte it holds.
@@ -1521,6 +1581,20 @@ mod tests {
         }
 
         #[test]
+        fn letter_runs_agree_with_the_table(x: u64) {
+            let bytes = x.to_le_bytes();
+            let len = bytes.iter().position(|b| !b.is_ascii_alphabetic()).unwrap_or(8);
+            proptest::prop_assert_eq!(ascii_letters_run(x), len);
+        }
+
+        #[test]
+        fn letter_runs_of_text(s in "[@-`a-z{ -?é]{8}") {
+            let x = super::super::load8(s.as_bytes(), 0);
+            let len = s.bytes().position(|b| !b.is_ascii_alphabetic()).unwrap_or(8);
+            proptest::prop_assert_eq!(ascii_letters_run(x), len);
+        }
+
+        #[test]
         fn printable_runs_of_text(s in "[ -~]{8}") {
             let x = super::super::load8(s.as_bytes(), 0);
             let len = s.bytes().position(|b| b == b' ').unwrap_or(8);
@@ -1546,6 +1620,15 @@ mod tests {
             let t = span.text(self.text);
             assert!(t.bytes().all(|b| b.is_ascii_alphanumeric()), "{t:?}");
             assert_eq!(t.bytes().any(|b| b.is_ascii_alphabetic()), letter, "{t:?}");
+            self.token(span);
+        }
+        fn ascii_letters(&mut self, span: Span, bytes: u64) {
+            let t = span.text(self.text);
+            assert!((1..8).contains(&t.len()), "{t:?}");
+            assert!(t.bytes().all(|b| b.is_ascii_alphabetic()), "{t:?}");
+            let mut padded = [0u8; 8];
+            padded[..t.len()].copy_from_slice(t.as_bytes());
+            assert_eq!(u64::from_le_bytes(padded), bytes, "{t:?}");
             self.token(span);
         }
     }
@@ -1622,7 +1705,7 @@ mod tests {
         /// opening marks, cores and closing marks.
         #[test]
         fn shortcuts_cut_as_the_general_rules_do(
-            text in r#"((["(\[#$'=*+]|…|«|“|\.\.)?([a-zA-Z]{1,4}|[0-9]{1,3}|[A-Z][a-z]+|[a-z]+[A-Z]|[A-Z]{1,2}|[a-z]{1,3}|é|ß|Wed|St|etc|e\.g|km|can|don|[a-z]+-[a-z]+)(\.|,|\)|"|'|;|:|!|\?|'s|’s|'S|[\]*_%+&<>/-]|’|…|»|”|\.\.|[0-9]|km|\$){0,2}[ \n]{1,2}){1,6}"#
+            text in r#"((["(\[#$'=*+]|…|«|“|\.\.)?([a-zA-Z]{1,4}|[0-9]{1,3}|[A-Z][a-z]+|[a-z]+[A-Z]|[A-Z]{1,2}|[a-z]{1,3}|é|ß|Wed|St|etc|e\.g|km|can|don|dont|gonna|Im|[a-z]+-[a-z]+)(\.|,|\)|"|'|;|:|!|\?|'s|’s|'S|[\]*_%+&<>/-]|’|…|»|”|\.\.|[0-9]|km|\$){0,2}[ \n]{1,2}){1,6}"#
         ) {
             proptest::prop_assert_eq!(record(&text, false), record(&text, true), "{:?}", text);
         }
