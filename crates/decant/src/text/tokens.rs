@@ -934,9 +934,11 @@ fn whitespace_end(text: &str, mut i: usize) -> usize {
     i
 }
 
-/// The commonest chunk, one to seven ASCII letters before ASCII whitespace, read with one
-/// load: whole, unless an exception of that shape. Reported to `sink` if the chunk at
-/// `i` is one; returns where it ends.
+/// The commonest chunks, read with one load: one to seven ASCII letters before ASCII
+/// whitespace, whole unless an exception of that shape; and one to six followed by one
+/// closing mark (`word,` `end.` `so)`), cut as [`affixed_core`] cuts them unless the
+/// chunk is an exception. Reported to `sink` if the chunk at `i` is one; returns where it
+/// ends.
 #[inline]
 fn short_letters(text: &str, i: usize, sink: &mut impl Sink) -> Option<usize> {
     let bytes = text.as_bytes();
@@ -945,16 +947,31 @@ fn short_letters(text: &str, i: usize, sink: &mut impl Sink) -> Option<usize> {
     }
     let x = super::load8(bytes, i);
     let len = ascii_letters_run(x);
-    if len > 0
-        && len < 8
-        && CLASS[usize::from(bytes[i + len])] == SPACE
-        && !maybe_alnum_special(&text[i..i + len])
+    if len == 0 || len == 8 || maybe_alnum_special(&text[i..i + len]) {
+        return None;
+    }
+    let next = bytes[i + len];
+    if CLASS[usize::from(next)] == SPACE {
+        sink.ascii_letters(span(i, 0, len), x & super::low_bytes(len));
+        return Some(i + len);
+    }
+    // A mark that is always a suffix, or a full stop after a lowercase letter; then
+    // whitespace.
+    let end = i + len + 1;
+    let closes = next < 0x80
+        && (ASCII_AFFIX[usize::from(next)] & A_SUFFIX != 0
+            || (next == b'.' && bytes[i + len - 1].is_ascii_lowercase()));
+    if closes
+        && bytes
+            .get(end)
+            .is_some_and(|&b| CLASS[usize::from(b)] == SPACE)
+        && special(&text[i..end]).is_none()
     {
         sink.ascii_letters(span(i, 0, len), x & super::low_bytes(len));
-        Some(i + len)
-    } else {
-        None
+        sink.token(span(i, len, len + 1));
+        return Some(end);
     }
+    None
 }
 
 /// What a tokenizer run produces, token by token.
