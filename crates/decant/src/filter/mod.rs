@@ -14,21 +14,21 @@
 //! splits at runs of `\n`, FineWeb at each `\n`. Character counts are Unicode scalar values,
 //! like Python's `len`.
 //!
-//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 118
+//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 116
 //! instructions per byte for a whole `decant filter` run of the four quality rules of
 //! `fineweb-2024` with `-j 1` (121 before the one-load path for short ASCII words and
-//! Gopher quality's count of ASCII words at once, below; 209 before the shared line spans, word facts and n-gram
-//! table; 156 before the early stops below; 140 before the facts were taken while
-//! tokenizing; 134 before the chunk shortcuts and the first n-gram level without a
+//! Gopher quality's count of ASCII words at once, below; 209 before the shared line spans,
+//! word facts and n-gram table; 156 before the early stops below; 140 before the facts
+//! were taken while tokenizing; 134 before the chunk shortcuts and the first n-gram level without a
 //! candidate list; 117 before the branch-free n-gram counting, which executes more
-//! instructions and runs faster): the tokenizer with the words' [`WordFacts`] about 50 (of
+//! instructions and runs faster): the tokenizer with the words' [`WordFacts`] about 47 (of
 //! which about 9 go to the 3% of chunks that take the general prefix/suffix/infix path,
 //! some 1,700 instructions each), Gopher repetition about 27 besides (n-gram levels,
-//! duplicate lines and paragraphs), C4 about 12.5, Gopher quality about 11.5, FineWeb
-//! about 3, reading and writing about 17. The first n-gram level (every position; each
+//! duplicate lines and paragraphs), C4 about 12.4, Gopher quality about 10.4, FineWeb
+//! about 2.5, reading and writing about 17. The first n-gram level (every position; each
 //! later level only the positions whose shorter n-gram repeats, a quarter of them at n = 3
-//! and 2% at n = 10) is two thirds of Gopher repetition's n-gram work. Wall time follows
-//! branch mispredictions as much as instructions: whether an n-gram is new or seen, and
+//! and 2% at n = 10) is two thirds of Gopher repetition's n-gram work. Mispredicted branches
+//! cost time too: whether an n-gram is new or seen, and
 //! whether a token is a word or punctuation, are coin tosses to the processor, so those
 //! counts are kept without branches ([`std::hint::select_unpredictable`], and a probe
 //! that stops with one test); callgrind's branch simulation counts 7.8M mispredictions
@@ -41,7 +41,7 @@
 //! duplicate-line table. Rules whose answer is known part way stop counting there
 //! (Gopher's stop words once two are present, C4's sentences once there are five) unless
 //! `decant explain` is tracing, which records exact values. The costs are spread thin: no
-//! function is above 20% of the run, so the 100 MB/s per core the rules were asked for
+//! function is much above a quarter of the run, so the 100 MB/s per core the rules were asked for
 //! needs a different shape (one pass that tokenizes, hashes and classifies words
 //! together, with SIMD byte classification: 8-byte SWAR today, as `unsafe_code = "forbid"`
 //! rules out `std::arch` loads, which take pointers) rather than more local gains.
@@ -63,10 +63,11 @@
 //! prefix/suffix/infix path 8.5% for 7%, Gopher quality 6% for 7%, C4 5% for 5%. The
 //! instruction count is therefore a fair, and on this shared machine the only steady,
 //! measure of a change; 100 MB/s needs about a third fewer instructions than today (some
-//! 70 per byte in memory). Since then, one to seven ASCII letters before whitespace (a
-//! third of the chunks) are read with one load and skip the chunk loop (1.6% fewer
-//! instructions, and fewer mispredictions), and Gopher quality counts ASCII words for all
-//! words at once, reading the characters of the others only in texts that have any (0.9%).
+//! 70 per byte in memory). Since then, one to seven ASCII letters before whitespace, or
+//! one to six and a closing mark (`word,` `end.`), are read with one load and skip the
+//! chunk loop (973M -> 938M instructions on the 2,000 documents with the next change, and
+//! 7.9M -> 7.6M mispredictions), and Gopher quality counts ASCII words for all words at
+//! once, reading the characters of the others only in texts that have any.
 //! Tried and not kept: reading the n-gram table's first two slots together and choosing
 //! between them without a branch (no difference in time or instructions).
 
