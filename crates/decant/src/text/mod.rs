@@ -339,6 +339,16 @@ fn swar_zero(x: u64) -> u64 {
     x.wrapping_sub(ONES) & !x & HIGH
 }
 
+/// The high bit of each of the eight bytes of `x` that is in `lo..=hi`; every byte of `x`
+/// must be below 0x80 (`lo >= 1`, `hi <= 0x7f`). Adding `0x80 - lo` sets a byte's high bit
+/// from `lo` up, adding `0x7f - hi` from above `hi`, and neither carries into the next byte.
+#[inline]
+pub(crate) fn ascii_bytes_in(x: u64, lo: u8, hi: u8) -> u64 {
+    let ge = x.wrapping_add(ONES * u64::from(0x80 - lo));
+    let gt = x.wrapping_add(ONES * u64::from(0x7f - hi));
+    ge & !gt & HIGH
+}
+
 /// Whether any of eight bytes may start a `str.splitlines()` line break: a control byte
 /// (below 0x20), or 0xC2 or 0xE2, the lead bytes of U+0085, U+2028 and U+2029.
 #[inline]
@@ -442,18 +452,12 @@ pub fn word_facts(bytes: &[u8], start: usize, end: usize) -> WordFacts {
     if len <= 8 && start + 8 <= bytes.len() {
         let x = load8(bytes, start) & low_bytes(len);
         let ascii = x & HIGH == 0;
-        // Bytes in `lo..=hi` (for ASCII bytes): adding `0x80 - lo` sets the high bit from
-        // `lo` up, adding `0x7f - hi` from above `hi`. Padding bytes (zero) are in no range.
-        let range = |x: u64, lo: u8, hi: u8| {
-            let ge = x.wrapping_add(ONES * u64::from(0x80 - lo));
-            let gt = x.wrapping_add(ONES * u64::from(0x7f - hi));
-            ge & !gt & HIGH != 0
-        };
+        // Padding bytes (zero) are in no range.
         let (mut ascii_letter, mut ascii_alnum) = (false, false);
         if ascii {
             // Setting bit 0x20 folds `A-Z` onto `a-z` and leaves digits where they are.
-            ascii_letter = range(x | (ONES * 0x20), b'a', b'z');
-            ascii_alnum = ascii_letter || range(x, b'0', b'9');
+            ascii_letter = ascii_bytes_in(x | (ONES * 0x20), b'a', b'z') != 0;
+            ascii_alnum = ascii_letter || ascii_bytes_in(x, b'0', b'9') != 0;
         }
         return WordFacts {
             hash: hash_tail(len, x),

@@ -40,6 +40,7 @@ use std::sync::LazyLock;
 use rustc_hash::FxHashMap;
 use unicode_general_category::{get_general_category, GeneralCategory as Gc};
 
+use super::ascii_bytes_in;
 use super::spacy_en::{ALPHA, BEFORE_SPLIT_DOT, EXCEPTIONS, LOWER, SENTENCE_END, UPPER};
 
 /// A token's byte range in the text it came from.
@@ -876,20 +877,14 @@ fn printable_ascii_run(x: u64) -> (u8, usize) {
         (1u64 << (8 * len)) - 1
     };
     let x = x & keep;
-    // High bit of each byte in `lo..=hi` (bytes below 0x80, so no carry between bytes);
-    // the zeroed bytes past the run are in no range.
-    let range = |x: u64, lo: u8, hi: u8| {
-        let ge = x.wrapping_add(ONES * u64::from(0x80 - lo));
-        let gt = x.wrapping_add(ONES * u64::from(0x7f - hi));
-        ge & !gt & HIGH
-    };
-    // Setting bit 0x20 folds `A-Z` onto `a-z`.
-    let letters = range(x | (ONES * 0x20), b'a', b'z');
+    // The bytes are below 0x80 here; the zeroed bytes past the run are in no range. Setting
+    // bit 0x20 folds `A-Z` onto `a-z`.
+    let letters = ascii_bytes_in(x | (ONES * 0x20), b'a', b'z');
     if letters == keep & HIGH {
         // Only letters: most runs are a whole word.
         return (LETTER, len);
     }
-    let digits = range(x, b'0', b'9');
+    let digits = ascii_bytes_in(x, b'0', b'9');
     let others = keep & HIGH & !letters & !digits;
     let classes = if letters != 0 { LETTER } else { 0 }
         | if digits != 0 { DIGIT } else { 0 }
@@ -903,12 +898,9 @@ fn printable_ascii_run(x: u64) -> (u8, usize) {
 fn ascii_letters_run(x: u64) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = ONES * 0x80;
-    // Each byte without its high bit, with bit 0x20 set to fold `A-Z` onto `a-z`: below
-    // 0x80, so adding up to 0x1f carries into no other byte.
-    let y = (x & !HIGH) | (ONES * 0x20);
-    let ge = y.wrapping_add(ONES * u64::from(0x80 - b'a'));
-    let gt = y.wrapping_add(ONES * u64::from(0x7f - b'z'));
-    let letters = ge & !gt & !x & HIGH;
+    // Each byte without its high bit (a byte that had one is no letter), with bit 0x20 set
+    // to fold `A-Z` onto `a-z`.
+    let letters = ascii_bytes_in((x & !HIGH) | (ONES * 0x20), b'a', b'z') & !x;
     let stop = !letters & HIGH;
     (stop.trailing_zeros() / 8) as usize
 }
