@@ -761,8 +761,8 @@ fn place(placed: Vec<(u64, u64)>, cap: usize) -> (Vec<u64>, Vec<u32>) {
 }
 
 /// `placed` (see `place`) in the order of its keys, whose indexes are already in order: a
-/// stable sort on the homes' `bits` low bits, 11 at a time (a radix sort, several times
-/// faster here than a comparison sort).
+/// stable sort on the homes' `bits` low bits, 11 at a time (a radix sort: the comparison
+/// sort it replaced took a fifth of the load).
 fn sort_by_home(mut placed: Vec<(u64, u64)>, bits: u32) -> Vec<(u64, u64)> {
     const DIGIT: u32 = 11;
     let mut out = vec![(0, 0); placed.len()];
