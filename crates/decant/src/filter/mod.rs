@@ -14,62 +14,53 @@
 //! splits at runs of `\n`, FineWeb at each `\n`. Character counts are Unicode scalar values,
 //! like Python's `len`.
 //!
-//! **Speed.** callgrind on 2,000 documents of the generated corpus (8 MB) counts about 116
-//! instructions per byte for a whole `decant filter` run of the four quality rules of
-//! `fineweb-2024` with `-j 1` (121 before the one-load path for short ASCII words and
-//! Gopher quality's count of ASCII words at once, below; 209 before the shared line spans,
-//! word facts and n-gram table; 156 before the early stops below; 140 before the facts
-//! were taken while tokenizing; 134 before the chunk shortcuts and the first n-gram level without a
-//! candidate list; 117 before the branch-free n-gram counting, which executes more
-//! instructions and runs faster): the tokenizer with the words' [`WordFacts`] about 47 (of
-//! which about 9 go to the 3% of chunks that take the general prefix/suffix/infix path,
-//! some 1,700 instructions each), Gopher repetition about 27 besides (n-gram levels,
-//! duplicate lines and paragraphs), C4 about 12.4, Gopher quality about 10.4, FineWeb
-//! about 2.5, reading and writing about 17. The first n-gram level (every position; each
-//! later level only the positions whose shorter n-gram repeats, a quarter of them at n = 3
-//! and 2% at n = 10) is two thirds of Gopher repetition's n-gram work. Mispredicted branches
-//! cost time too: whether an n-gram is new or seen, and
-//! whether a token is a word or punctuation, are coin tosses to the processor, so those
-//! counts are kept without branches ([`std::hint::select_unpredictable`], and a probe
-//! that stops with one test); callgrind's branch simulation counts 7.8M mispredictions
-//! on the 2,000 documents against 9.1M before. In wall time (perf, the whole small
-//! corpus) the tokenizer takes about two fifths and Gopher repetition about a fifth (a
-//! tenth of it filling each document's n-gram table). What is computed once per text and
-//! shared lives in [`Scratch`]: the words and their facts (hash, characters, ASCII classes: the
-//! tokenizer's scan already knows them for ASCII letters and digits, so only the hash is
-//! computed there), the `splitlines()` line spans, the character count and the
-//! duplicate-line table. Rules whose answer is known part way stop counting there
-//! (Gopher's stop words once two are present, C4's sentences once there are five) unless
-//! `decant explain` is tracing, which records exact values. The costs are spread thin: no
-//! function is much above a quarter of the run, so the 100 MB/s per core the rules were asked for
-//! needs a different shape (one pass that tokenizes, hashes and classifies words
-//! together, with SIMD byte classification: 8-byte SWAR today, as `unsafe_code = "forbid"`
-//! rules out `std::arch` loads, which take pointers) rather than more local gains.
+//! **Speed.** The four quality rules of `fineweb-2024` without language ID run at about
+//! 115 instructions per byte of JSONL for a whole `decant filter` run with `-j 1` (callgrind,
+//! 2,000 documents of the generated corpus, 8 MB; 209 six sessions before this count), of
+//! which the tokenizer with the words' [`WordFacts`] takes about 46, Gopher repetition about
+//! 27 besides (n-gram levels, duplicate lines and paragraphs), C4 about 12, Gopher quality
+//! about 10, FineWeb about 2.5, and reading and writing about 17. In memory on one core
+//! (the `passes` example of `decant-bench`) that is 122-125 MB/s on an AMD EPYC (Zen 5)
+//! virtual machine, and 63-70 MB/s for the same instruction count on the Sapphire Rapids
+//! machine the project was measured on before: the figure belongs to the machine, the
+//! instruction count to the code, so changes are judged by instructions (callgrind), which
+//! perf's time shares follow within a few points.
+//!
+//! What made it so, for whoever goes further:
+//! - What is computed once per text and shared lives in [`Scratch`]: the words and their
+//!   facts (hash, characters, ASCII classes, taken while tokenizing: the scan already knows
+//!   them for ASCII letters and digits), the `splitlines()` line spans, the character count,
+//!   the duplicate-line table.
+//! - The tokenizer reads the commonest chunks with one eight-byte load: one to seven ASCII
+//!   letters before whitespace, or one to six and a closing mark (`word,` `end.`); a third
+//!   of the chunks. The 3% of chunks that need the general prefix/suffix/infix rules cost
+//!   some 1,700 instructions each, about 9 per byte in all.
+//! - Gopher repetition counts n-grams level by level: every position at the first level (two
+//!   thirds of its n-gram work), then only the positions whose shorter n-gram repeats (a
+//!   quarter of them at n = 3, 2% at n = 10), in an open-addressing table emptied by one
+//!   fill per document.
+//! - Mispredicted branches cost as much as instructions: whether an n-gram is new or seen,
+//!   and whether a token is a word or punctuation, are coin tosses to the processor, so those
+//!   counts are kept without branches ([`std::hint::select_unpredictable`], a probe that
+//!   stops with one test). callgrind's branch simulation counts 7.6M mispredictions on the
+//!   2,000 documents, 9.1M before.
+//! - Rules whose answer is known part way stop counting there (Gopher's stop words once two
+//!   are present, C4's sentences once there are five) unless `decant explain` is tracing,
+//!   which records exact values.
+//!
 //! Tried and measured as no gain: remembering the tokens of chunks that take the general
 //! path (only a quarter recur within a worker's documents, and each new entry costs two
-//! allocations), and an eight-byte key for the exception filter (the short-chunk copy
-//! costs more than it saves), and a four-byte n-gram table for Gopher repetition (first
-//! position only, hash and count read by position: a quarter of the memory to clear per
-//! level, the same CPU time), and C4's phrases in one case-insensitive aho-corasick pass
-//! (twice C4's instructions of the lowercased copy and `memmem` passes), and the tokenizer's
-//! eight-byte class scan without branches (3% more instructions, the same time), and a
-//! release build with fat LTO and one codegen unit (no clear gain over 11 alternating
-//! rounds, for a build that takes 4 minutes instead of 2.5).
-//!
-//! Set against each other, perf's share of the time (`passes` example, in memory) and
-//! callgrind's share of the instructions (each function's own, its inlined code from other
-//! files included) agree within a few points: the tokenizer's scanning loop 25% of the
-//! time for 32% of the instructions, Gopher repetition's own code 24% for 22%, the general
-//! prefix/suffix/infix path 8.5% for 7%, Gopher quality 6% for 7%, C4 5% for 5%. The
-//! instruction count is therefore a fair, and on this shared machine the only steady,
-//! measure of a change; 100 MB/s needs about a third fewer instructions than today (some
-//! 70 per byte in memory). Since then, one to seven ASCII letters before whitespace, or
-//! one to six and a closing mark (`word,` `end.`), are read with one load and skip the
-//! chunk loop (973M -> 938M instructions on the 2,000 documents with the next change, and
-//! 7.9M -> 7.6M mispredictions), and Gopher quality counts ASCII words for all words at
-//! once, reading the characters of the others only in texts that have any.
-//! Tried and not kept: reading the n-gram table's first two slots together and choosing
-//! between them without a branch (no difference in time or instructions).
+//! allocations); an eight-byte key for the exception filter (the short-chunk copy costs more
+//! than it saves); a four-byte n-gram table for Gopher repetition (a quarter of the memory
+//! to clear per level, the same time); C4's phrases in one case-insensitive aho-corasick
+//! pass (twice C4's instructions of the lowercased copy and `memmem` passes); the
+//! tokenizer's eight-byte class scan without branches (3% more instructions, the same
+//! time); a release build with fat LTO and one codegen unit (no clear gain, a build of 4
+//! minutes instead of 2.5); reading the n-gram table's first two slots together; and, for
+//! the whole process, mimalloc as the binary's allocator (5% less CPU time, twice the peak
+//! memory: not kept). The next large step would be one pass that tokenizes, hashes and
+//! classifies words together with SIMD byte classification (8-byte SWAR today, as
+//! `unsafe_code = "forbid"` rules out `std::arch` loads).
 
 pub mod c4;
 mod datatrove_sets;
