@@ -143,9 +143,10 @@ struct RejectRecord<'a> {
     estimated_jaccard: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     jaccard: Option<f64>,
-    /// What the filters measured for the record's `metadata` before they dropped it (the
-    /// detected language and its score), so a dropped page says what it was; absent from
-    /// dedup's rejects.
+    /// The `metadata` the record would have been written with: its own (a WARC page's URL
+    /// and date, say) with what the filters measured set over it (the detected language
+    /// and its score, also for a page they dropped), so a removed page says what it was.
+    /// Absent when empty.
     #[serde(skip_serializing_if = "Option::is_none")]
     metadata: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -625,9 +626,12 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                                 cluster: Some(d.cluster),
                                 estimated_jaccard: Some(d.estimated_jaccard),
                                 jaccard: d.jaccard,
-                                // Dedup runs in jobs without filters: the language of a
-                                // removed duplicate is in its kept survivor's metadata.
-                                metadata: None,
+                                // Dedup reads the cleaned records, whose metadata holds
+                                // what the filters measured (the language among it).
+                                metadata: read::metadata_of(
+                                    doc.record.as_ref().map(|r| r.raw.as_str()),
+                                    &[],
+                                ),
                                 text: job
                                     .rejects_with_text
                                     .then_some(final_text.unwrap_or(&doc.text)),
@@ -651,7 +655,10 @@ pub fn run(job: &Job, observer: &mut dyn Observer) -> Result<Summary> {
                                 cluster: None,
                                 estimated_jaccard: None,
                                 jaccard: None,
-                                metadata: metadata_object(&outcome.metadata),
+                                metadata: read::metadata_of(
+                                    doc.record.as_ref().map(|r| r.raw.as_str()),
+                                    &outcome.metadata,
+                                ),
                                 text: job
                                     .rejects_with_text
                                     .then(|| repaired.as_deref().unwrap_or(&doc.text)),

@@ -210,6 +210,55 @@ fn bad_rules_are_named() {
 }
 
 #[test]
+fn rejects_carry_the_records_own_metadata_with_the_language_over_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    // The example pages, each given a metadata object of its own (one with a stale
+    // language, which the language step's measurement replaces).
+    let lines: Vec<String> = fs::read_to_string(repo("examples/web.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let id = v["id"].as_str().unwrap().to_owned();
+            v["metadata"] =
+                serde_json::json!({"url": format!("https://example.org/{id}"), "language": "xx"});
+            v.to_string()
+        })
+        .collect();
+    fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("out.jsonl");
+    let o = run(decant(&[
+        "filter",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--preset",
+        "fineweb-2024",
+    ]));
+    assert_exit(&o, 0, "1 kept, 7 rejected");
+    let rejects =
+        json_lines(&fs::read_to_string(dir.path().join("out.jsonl.rejects.jsonl")).unwrap());
+    assert_eq!(rejects.len(), 7);
+    for r in &rejects {
+        let id = r["id"].as_str().unwrap();
+        assert_eq!(
+            r["metadata"]["url"],
+            format!("https://example.org/{id}"),
+            "{r}"
+        );
+        assert_ne!(r["metadata"]["language"], "xx", "{r}");
+        assert!(r["metadata"]["language_score"].is_number(), "{r}");
+    }
+    let german = rejects.iter().find(|r| r["id"] == "de-bruecke").unwrap();
+    assert_eq!(german["metadata"]["language"], "de");
+    // The kept page is written with the same metadata.
+    let kept = json_lines(&fs::read_to_string(&out).unwrap());
+    assert_eq!(kept[0]["metadata"]["url"], "https://example.org/bridge");
+    assert_eq!(kept[0]["metadata"]["language"], "en");
+}
+
+#[test]
 fn unreadable_records_are_set_aside_and_counted() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.jsonl");

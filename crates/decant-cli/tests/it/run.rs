@@ -118,6 +118,18 @@ fn the_default_pipeline_fills_the_output_folder_and_explains_each_document() {
         }
     }
     assert_eq!(rejected, s["documents"]["rejected"].as_u64().unwrap());
+    // The syndicated copy's dedup reject says what the page was, as a filter's does.
+    let copy = fs::read_dir(out.join("rejects"))
+        .unwrap()
+        .flat_map(|e| json_lines(&fs::read_to_string(e.unwrap().path()).unwrap()))
+        .find(|r| r["id"] == "valley-post-88")
+        .unwrap();
+    assert_eq!(copy["step"], "dedup", "{copy}");
+    assert_eq!(copy["metadata"]["language"], "en", "{copy}");
+    assert!(
+        copy["metadata"]["language_score"].as_f64().unwrap() > 0.65,
+        "{copy}"
+    );
     // The syndicated copy: removed as an exact duplicate, and explain says of what.
     let o = run(decant(&["explain", path_str(&out), "valley-post-88"]));
     let text = String::from_utf8_lossy(&o.stdout);

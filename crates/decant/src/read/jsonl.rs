@@ -38,6 +38,26 @@ fn raw_members(object: &str) -> Option<std::collections::HashMap<String, &RawVal
     serde_json::from_str(object).ok()
 }
 
+/// The metadata a record would be written with: the `metadata` object of `line` (one JSON
+/// object; none for a record read from a text file) with `fields` set over it, as
+/// [`with_metadata`] would set them; `None` when that is empty. A `metadata` that is not an
+/// object is left out, as [`with_metadata`] leaves it alone.
+pub fn metadata_of(
+    line: Option<&str>,
+    fields: &[(&'static str, serde_json::Value)],
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let mut map: serde_json::Map<String, serde_json::Value> = line
+        // Most records have no metadata: a search for the key spares them a parse.
+        .filter(|l| memchr::memmem::find(l.as_bytes(), b"\"metadata\"").is_some())
+        .and_then(raw_members)
+        .and_then(|m| serde_json::from_str(m.get("metadata")?.get()).ok())
+        .unwrap_or_default();
+    for (k, v) in fields {
+        map.insert((*k).to_owned(), v.clone());
+    }
+    (!map.is_empty()).then_some(map)
+}
+
 /// Byte offset of `part` (a slice of `whole`) in `whole`.
 fn offset(whole: &str, part: &str) -> usize {
     part.as_ptr() as usize - whole.as_ptr() as usize
@@ -329,6 +349,33 @@ mod tests {
             (bad.line, bad.reason.as_str()),
             (3, "invalid UTF-8 at byte 10")
         );
+    }
+
+    #[test]
+    fn metadata_of_a_record_is_its_own_with_the_fields_over_it() {
+        let f = [("language", serde_json::Value::from("en"))];
+        let of = |line: Option<&str>, f: &[(&'static str, serde_json::Value)]| {
+            metadata_of(line, f).map(|m| serde_json::Value::Object(m).to_string())
+        };
+        assert_eq!(
+            of(
+                Some(r#"{"text":"a","metadata":{"url":"u","language":"fr"}}"#),
+                &f
+            )
+            .as_deref(),
+            Some(r#"{"language":"en","url":"u"}"#)
+        );
+        assert_eq!(
+            of(Some(r#"{"text":"a","metadata":{"url":"u"}}"#), &[]).as_deref(),
+            Some(r#"{"url":"u"}"#)
+        );
+        // No metadata, a null one, one that is no object, or a text that only mentions it.
+        assert_eq!(of(Some(r#"{"text":"a"}"#), &[]), None);
+        assert_eq!(of(Some(r#"{"text":"a","metadata":null}"#), &[]), None);
+        assert_eq!(of(Some(r#"{"text":"a","metadata":"none"}"#), &[]), None);
+        assert_eq!(of(Some(r#"{"text":"\"metadata\""}"#), &[]), None);
+        assert_eq!(of(None, &f).as_deref(), Some(r#"{"language":"en"}"#));
+        assert_eq!(of(None, &[]), None);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-pub use jsonl::{parse_jsonl, with_metadata, Record};
+pub use jsonl::{metadata_of, parse_jsonl, with_metadata, Record};
 
 use crate::document::Origin;
 use crate::{Document, Error, Result};
