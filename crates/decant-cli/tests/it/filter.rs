@@ -10,6 +10,22 @@ fn filter_example(out: &std::path::Path, args: &[&str]) -> std::process::Output 
     run_example("filter", "web.jsonl", out, args)
 }
 
+/// `decant filter INPUT -o OUT --preset PRESET`
+fn filter_file(
+    input: &std::path::Path,
+    out: &std::path::Path,
+    preset: &str,
+) -> std::process::Output {
+    run(decant(&[
+        "filter",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--preset",
+        preset,
+    ]))
+}
+
 fn ids(v: &[serde_json::Value]) -> Vec<&str> {
     v.iter().map(|d| d["id"].as_str().unwrap()).collect()
 }
@@ -228,14 +244,7 @@ fn rejects_carry_the_records_own_metadata_with_the_language_over_it() {
         .collect();
     fs::write(&input, lines.join("\n") + "\n").unwrap();
     let out = dir.path().join("out.jsonl");
-    let o = run(decant(&[
-        "filter",
-        input.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--preset",
-        "fineweb-2024",
-    ]));
+    let o = filter_file(&input, &out, "fineweb-2024");
     assert_exit(&o, 0, "1 kept, 7 rejected");
     let rejects =
         json_lines(&fs::read_to_string(dir.path().join("out.jsonl.rejects.jsonl")).unwrap());
@@ -269,14 +278,7 @@ fn unreadable_records_are_set_aside_and_counted() {
     )
     .unwrap();
     let out = dir.path().join("out.jsonl");
-    let o = run(decant(&[
-        "filter",
-        input.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--preset",
-        "c4-datatrove",
-    ]));
+    let o = filter_file(&input, &out, "c4-datatrove");
     assert_exit(&o, 3, "in.jsonl:9:");
     let err = stderr(&o);
     assert!(err.contains("8 documents read"), "{err}");
