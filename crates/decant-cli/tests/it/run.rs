@@ -106,22 +106,24 @@ fn the_default_pipeline_fills_the_output_folder_and_explains_each_document() {
         assert!(!html.contains(fetch), "{fetch}");
     }
     // Every dropped document is in rejects/ with its step and why.
-    let mut rejected = 0;
-    for e in fs::read_dir(out.join("rejects")).unwrap() {
-        for r in json_lines(&fs::read_to_string(e.unwrap().path()).unwrap()) {
-            assert!(r["step"].is_string() && r["reason"].is_string() && r["value"].is_number());
-            assert!(
-                r["threshold"].is_number() || r["duplicate_of"].is_string(),
-                "{r}"
-            );
-            rejected += 1;
-        }
-    }
-    assert_eq!(rejected, s["documents"]["rejected"].as_u64().unwrap());
-    // The syndicated copy's dedup reject says what the page was, as a filter's does.
-    let copy = fs::read_dir(out.join("rejects"))
+    let rejects: Vec<serde_json::Value> = fs::read_dir(out.join("rejects"))
         .unwrap()
         .flat_map(|e| json_lines(&fs::read_to_string(e.unwrap().path()).unwrap()))
+        .collect();
+    for r in &rejects {
+        assert!(r["step"].is_string() && r["reason"].is_string() && r["value"].is_number());
+        assert!(
+            r["threshold"].is_number() || r["duplicate_of"].is_string(),
+            "{r}"
+        );
+    }
+    assert_eq!(
+        rejects.len() as u64,
+        s["documents"]["rejected"].as_u64().unwrap()
+    );
+    // The syndicated copy's dedup reject says what the page was, as a filter's does.
+    let copy = rejects
+        .iter()
         .find(|r| r["id"] == "valley-post-88")
         .unwrap();
     assert_eq!(copy["step"], "dedup", "{copy}");
